@@ -1,0 +1,1 @@
+"""Overpush's deployable services and the `overpush` command that runs them."""

@@ -1,0 +1,1 @@
+"""The api service: Pushover HTTP API, Open Client API, device WebSockets, /healthz, /metrics."""

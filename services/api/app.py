@@ -1,0 +1,20 @@
+"""The FastAPI application, built around a Runtime (no module-level app or clients)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from overpush.runtime import Runtime
+from services.api import responses
+from services.api.connections import Connections
+from services.api.routes import client, messages, ops, push
+
+
+def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
+    app = FastAPI(title="Overpush", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.runtime = rt
+    app.state.connections = Connections(rt.metrics) if connections is None else connections
+    responses.install(app)
+    for module in (messages, client, push, ops):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,65 @@
+"""The device WebSockets this api instance holds, and the one-byte frames sent to them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from starlette.websockets import WebSocket
+
+from overpush.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE = b"#"
+NEW_MESSAGES = b"!"
+RELOAD = b"R"
+ERROR = b"E"
+ELSEWHERE = b"A"
+SEND_TIMEOUT = 5.0
+
+
+class Connections:
+    def __init__(self, metrics: Metrics) -> None:
+        self._by_device: dict[str, set[WebSocket]] = {}
+        self._metrics = metrics
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self._by_device.values())
+
+    def add(self, device_id: str, ws: WebSocket) -> None:
+        self._by_device.setdefault(device_id, set()).add(ws)
+        self._metrics.websockets.inc()
+
+    def remove(self, device_id: str, ws: WebSocket) -> None:
+        conns = self._by_device.get(device_id)
+        if conns is not None and ws in conns:
+            conns.discard(ws)
+            self._metrics.websockets.dec()
+            if not conns:
+                del self._by_device[device_id]
+
+    async def send(self, device_ids: Iterable[str], frame: bytes) -> int:
+        targets = [ws for d in device_ids for ws in self._by_device.get(d, ())]
+        await self._send_all(targets, frame)
+        return len(targets)
+
+    async def broadcast(self, frame: bytes) -> int:
+        targets = [ws for conns in self._by_device.values() for ws in conns]
+        await self._send_all(targets, frame)
+        return len(targets)
+
+    async def _send_all(self, targets: list[WebSocket], frame: bytes) -> None:
+        if len(targets) == 1:
+            await _send(targets[0], frame)
+        elif targets:
+            await asyncio.gather(*(_send(ws, frame) for ws in targets))
+
+
+async def _send(ws: WebSocket, frame: bytes) -> None:
+    # A dead peer must not stall the others; its own handler notices and cleans up.
+    try:
+        await asyncio.wait_for(ws.send_bytes(frame), SEND_TIMEOUT)
+    except Exception as exc:  # closed, reset or slow: the connection is gone either way
+        log.debug("websocket send failed: %r", exc)

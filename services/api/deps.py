@@ -1,0 +1,42 @@
+"""FastAPI dependencies as Annotated aliases: the runtime, the request id, merged parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from overpush.ids import request_id as new_request_id
+from overpush.runtime import Runtime
+from services.api.connections import Connections
+from services.api.params import Params, read_params
+
+
+def get_runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def get_connections(request: Request) -> Connections:
+    conns: Connections = request.app.state.connections
+    return conns
+
+
+def request_id_of(request: Request) -> str:
+    """One id per request, made on first use, shared by the response and the logs."""
+    rid: str | None = getattr(request.state, "request_id", None)
+    if rid is None:
+        rid = new_request_id()
+        request.state.request_id = rid
+    return rid
+
+
+async def get_params(request: Request) -> Params:
+    rt = get_runtime(request)
+    return await read_params(request, rt.settings.max_request_bytes)
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+ConnectionsDep = Annotated[Connections, Depends(get_connections)]
+RequestIdDep = Annotated[str, Depends(request_id_of)]
+ParamsDep = Annotated[Params, Depends(get_params)]

@@ -1,0 +1,87 @@
+"""Request parameters as Pushover clients send them: query string and body, merged.
+
+Real clients put parameters in the query string of a POST (python-pushover), in urlencoded
+or multipart bodies (curl, most libraries), in JSON (Ruby, Salt), and even in urlencoded bodies
+of GET requests (pushover-complete); they repeat `device` for lists. So every endpoint reads
+all of them, and repeated values are joined with commas.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from overpush.errors import E, ApiError
+
+
+@dataclass
+class Params(Mapping[str, str | None]):
+    values: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, UploadFile] = field(default_factory=dict)
+
+    def add(self, key: str, value: object) -> None:
+        if isinstance(value, bool):
+            value = "1" if value else "0"
+        elif isinstance(value, list):
+            for item in value:
+                self.add(key, item)
+            return
+        elif value is None:
+            return
+        self.values.setdefault(key, []).append(str(value))
+
+    def __getitem__(self, key: str) -> str | None:
+        vals = [v for v in self.values[key] if v != ""]
+        return ",".join(vals) if vals else ""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+async def read_params(request: Request, max_bytes: int) -> Params:
+    params = Params()
+    for key, value in request.query_params.multi_items():
+        params.add(key, value)
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > max_bytes:
+        raise ApiError.of(E.BODY_TOO_LARGE)
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if ctype == "application/json":
+            body = await _read_limited(request, max_bytes)
+            if body.strip():
+                data = json.loads(body)
+                if not isinstance(data, dict):
+                    raise ValueError("JSON body must be an object")
+                for key, value in data.items():
+                    params.add(key, value)
+        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.form(max_files=4, max_fields=200, max_part_size=max_bytes)
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    params.files[key] = value
+                else:
+                    params.add(key, value)
+    except ApiError:
+        raise
+    except Exception as exc:
+        raise ApiError.of(E.BODY_INVALID, f"request body could not be parsed: {exc}") from None
+    return params
+
+
+async def _read_limited(request: Request, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise ApiError.of(E.BODY_TOO_LARGE)
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,74 @@
+"""WebSocket /push (spec §9.1): a text login frame in, one-byte binary frames out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy import select
+
+from overpush.errors import ApiError
+from overpush.models import Device
+from services.api.auth import user_for_secret
+from services.api.connections import ERROR, NEW_MESSAGES, Connections
+from overpush.runtime import Runtime
+
+router = APIRouter()
+log = logging.getLogger(__name__)
+LOGIN_TIMEOUT = 30.0
+
+
+@router.websocket("/push")
+async def push(ws: WebSocket) -> None:
+    rt: Runtime = ws.app.state.runtime
+    conns: Connections = ws.app.state.connections
+    await ws.accept()
+    try:
+        frame = await asyncio.wait_for(ws.receive_text(), LOGIN_TIMEOUT)
+    except (TimeoutError, WebSocketDisconnect, KeyError, RuntimeError):
+        await _close(ws)
+        return
+    device_id = await _login(rt, frame)
+    if device_id is None:
+        await ws.send_bytes(ERROR)  # E: do not reconnect; log in again
+        await _close(ws)
+        return
+    conns.add(device_id, ws)
+    try:
+        # Messages may have arrived while the device was away: tell it to sync now.
+        await ws.send_bytes(NEW_MESSAGES)
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        conns.remove(device_id, ws)
+
+
+async def _login(rt: Runtime, frame: str) -> str | None:
+    parts = frame.strip().split(":")
+    if len(parts) != 3 or parts[0] != "login":
+        return None
+    _, device_id, secret = parts
+    try:
+        async with rt.sessions() as session, session.begin():
+            user = await user_for_secret(session, secret)
+            device = await session.scalar(select(Device).where(
+                Device.public_id == device_id, Device.user_id == user.id, Device.enabled
+            ))
+            if device is None:
+                return None
+            device.last_seen_at = rt.clock.now()
+            return device.public_id
+    except ApiError:
+        return None
+
+
+async def _close(ws: WebSocket) -> None:
+    try:
+        await ws.close()
+    except RuntimeError:
+        pass

@@ -1,0 +1,85 @@
+"""The api service: serves HTTP and WebSockets, relays the outbox, forwards nudges to devices."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import uvicorn
+
+from overpush.events import DevicesNudged, Event
+from overpush.outbox import OutboxRelay
+from overpush.runtime import Runtime
+from services.api.app import create_app
+from services.api.connections import KEEPALIVE, NEW_MESSAGES, RELOAD, Connections
+
+log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The runner owns SIGTERM/SIGINT for all services in the process.
+        yield
+
+
+class ApiService:
+    name = "api"
+
+    def __init__(self) -> None:
+        self._server: _Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._relay: OutboxRelay | None = None
+        self.connections: Connections | None = None
+
+    async def start(self, rt: Runtime) -> None:
+        self.connections = conns = Connections(rt.metrics)
+        app = create_app(rt, conns)
+
+        async def on_nudge(event: Event) -> None:
+            assert isinstance(event, DevicesNudged)
+            await conns.send(event.device_ids, NEW_MESSAGES)
+
+        await rt.bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True)
+        self._relay = OutboxRelay(rt)
+        self._relay.start()
+        config = uvicorn.Config(
+            app, host=rt.settings.http_host, port=rt.settings.http_port, log_config=None,
+            lifespan="off", access_log=False, server_header=False,
+            # '#' frames keep idle connections alive; compression would cost ~64 KB of zlib
+            # state per connection for one-byte frames.
+            ws_ping_interval=None, ws_ping_timeout=None, ws_per_message_deflate=False,
+            ws_max_size=64 * 1024, timeout_graceful_shutdown=10, backlog=4096,
+        )
+        self._server = _Server(config)
+        self._tasks.append(asyncio.create_task(self._server.serve(), name="uvicorn"))
+        while not self._server.started:
+            if self._tasks[0].done():
+                self._tasks[0].result()  # raises the bind error, for instance
+                raise RuntimeError("HTTP server stopped during start-up")
+            await asyncio.sleep(0.01)
+        self._tasks.append(asyncio.create_task(self._keepalive(rt, conns), name="keepalive"))
+        log.info("api listening on http://%s:%d", rt.settings.http_host, rt.settings.http_port)
+
+    async def _keepalive(self, rt: Runtime, conns: Connections) -> None:
+        while True:
+            await asyncio.sleep(rt.settings.websocket_keepalive)
+            await conns.broadcast(KEEPALIVE)
+
+    async def stop(self) -> None:
+        if self.connections is not None:
+            # R: reconnect (to another replica, or to this one once it is back).
+            await self.connections.broadcast(RELOAD)
+        if self._server is not None:
+            self._server.should_exit = True
+        for task in self._tasks[1:]:
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._relay is not None:
+            await self._relay.stop()
+            # Publish what was committed up to now, so a clean stop leaves nothing behind.
+            with contextlib.suppress(Exception):
+                await self._relay.flush()

@@ -1,0 +1,1 @@
+"""Delivery providers, one per vendor, behind the Provider seam in base.py."""

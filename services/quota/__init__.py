@@ -1,0 +1,1 @@
+"""The quota service: application usage over time (admission itself is in overpush.quota)."""

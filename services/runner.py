@@ -1,0 +1,87 @@
+"""Runs services in one process: start them in order, stop them in reverse on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Sequence
+
+from overpush.db import migrate
+from overpush.runtime import Runtime, Service
+from overpush.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def registry() -> dict[str, Callable[[], Service]]:
+    """Every service by name, in start order: consumers first, then what feeds them."""
+    from services.api.service import ApiService
+    from services.dispatcher.service import DispatcherService
+    from services.quota.service import QuotaService
+
+    return {
+        "dispatcher": DispatcherService,
+        "quota": QuotaService,
+        "api": ApiService,
+    }
+
+
+class ConfigError(Exception):
+    pass
+
+
+def choose(names: Sequence[str], settings: Settings) -> list[str]:
+    known = registry()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(f"unknown service {', '.join(unknown)}; choose from {', '.join(known)}")
+    chosen = [n for n in known if not names or n in names]
+    if settings.is_memory_bus and set(chosen) != set(known):
+        raise ConfigError(
+            "the in-process bus (OVERPUSH_BUS_URL=memory://) only works with every service in "
+            "one process: events would be lost between processes. Run `overpush run` with no "
+            "service names, or set OVERPUSH_BUS_URL to an amqp:// RabbitMQ URL."
+        )
+    return chosen
+
+
+class Runner:
+    def __init__(self, rt: Runtime, names: Sequence[str]) -> None:
+        self.rt = rt
+        known = registry()
+        self.services: list[Service] = [known[n]() for n in names]
+        self._started: list[Service] = []
+
+    async def start(self) -> None:
+        if self.rt.settings.is_sqlite:
+            await migrate(self.rt.engine)
+        await self.rt.bus.start()
+        for service in self.services:
+            await service.start(self.rt)
+            self._started.append(service)
+            log.info("service %s started", service.name)
+
+    async def stop(self) -> None:
+        for service in reversed(self._started):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("service %s did not stop cleanly", service.name)
+        self._started.clear()
+        await self.rt.close()
+
+
+async def run(settings: Settings, names: Sequence[str]) -> None:
+    runner = Runner(Runtime.build(settings), choose(names, settings))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await runner.start()
+        log.info("overpush running: %s", ", ".join(s.name for s in runner.services))
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await runner.stop()

@@ -1,0 +1,154 @@
+"""RabbitMQ bus (aio-pika): confirmed persistent publishes, quorum queues, a dead-letter exchange.
+
+Field notes that shaped this (../notes/reliability.md §1): aio-pika's Message() is transient
+and returns do not raise unless asked, so both are set; consumers use `queue.consume` with a
+guarded ack, because ack() can raise during a broker restart; the broker here (3.10) has no
+default delivery limit, so every queue sets one and dead-letters past it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import aio_pika
+import aiormq
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+)
+
+from overpush.bus import Handler
+from overpush.events import Event, decode
+
+log = logging.getLogger(__name__)
+
+DELIVERY_LIMIT = 20
+PUBLISH_TIMEOUT = 10.0
+
+
+class RabbitBus:
+    def __init__(self, url: str, prefix: str = "overpush") -> None:
+        self._url = url
+        self._prefix = prefix
+        self._conn: AbstractRobustConnection | None = None
+        self._pub: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._channels: list[AbstractChannel] = []
+
+    @property
+    def exchange_name(self) -> str:
+        return f"{self._prefix}.events"
+
+    @property
+    def dead_exchange_name(self) -> str:
+        return f"{self._prefix}.dead"
+
+    async def start(self) -> None:
+        self._conn = await aio_pika.connect_robust(self._url, reconnect_interval=1.0)
+        self._pub = await self._conn.channel(publisher_confirms=True, on_return_raises=True)
+        self._exchange = await self._pub.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        dead = await self._pub.declare_exchange(
+            self.dead_exchange_name, aio_pika.ExchangeType.FANOUT, durable=True
+        )
+        parking = await self._pub.declare_queue(
+            f"{self._prefix}.dead", durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        await parking.bind(dead)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def healthy(self) -> bool:
+        return self._conn is not None and not self._conn.is_closed and self._pub is not None \
+            and not self._pub.is_closed
+
+    async def publish(self, event: Event) -> None:
+        assert self._exchange is not None, "bus not started"
+        message = aio_pika.Message(
+            event.model_dump_json().encode(),
+            content_type="application/json",
+            message_id=event.event_id,
+            delivery_mode=(
+                aio_pika.DeliveryMode.PERSISTENT if event.durable
+                else aio_pika.DeliveryMode.NOT_PERSISTENT
+            ),
+        )
+        # mandatory: an event no queue is bound for comes back as an error instead of vanishing,
+        # and the outbox tries it again later. Signals may go nowhere, by design.
+        await self._exchange.publish(
+            message, event.routing_key, mandatory=event.durable, timeout=PUBLISH_TIMEOUT
+        )
+
+    async def subscribe(
+        self,
+        group: str,
+        events: Sequence[type[Event]],
+        handler: Handler,
+        *,
+        broadcast: bool = False,
+        concurrency: int = 64,
+    ) -> None:
+        assert self._conn is not None, "bus not started"
+        channel = await self._conn.channel()
+        self._channels.append(channel)
+        await channel.set_qos(prefetch_count=concurrency)
+        exchange = await channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        for ev in events:
+            if broadcast:
+                queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+            else:
+                queue = await channel.declare_queue(
+                    f"{self._prefix}.{group}.{ev.routing_key}",
+                    durable=True,
+                    arguments={
+                        "x-queue-type": "quorum",
+                        "x-dead-letter-exchange": self.dead_exchange_name,
+                        "x-delivery-limit": DELIVERY_LIMIT,
+                    },
+                )
+            await queue.bind(exchange, ev.routing_key)
+            await queue.consume(self._consumer(group, handler))
+
+    def _consumer(self, group: str, handler: Handler):  # type: ignore[no-untyped-def]
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            try:
+                event = decode(message.routing_key or "", message.body)
+            except Exception:
+                log.exception("undecodable message on %s; dead-lettering", group)
+                await _settle(message.reject(requeue=False))
+                return
+            try:
+                await handler(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                count = int((message.headers or {}).get("x-delivery-count", 0) or 0)
+                log.warning("handler %s failed on %s (delivery %d); requeueing",
+                            group, event.event_id, count + 1, exc_info=True)
+                # Back off before handing it back so a failing dependency is not hammered;
+                # the queue's delivery limit dead-letters it eventually.
+                await asyncio.sleep(min(0.1 * 2**count, 5.0))
+                await _settle(message.reject(requeue=True))
+                return
+            await _settle(message.ack())
+
+        return on_message
+
+
+async def _settle(op: asyncio.Future[None] | object) -> None:
+    """Ack or reject, tolerating a connection that dropped: the broker then redelivers."""
+    try:
+        await op  # type: ignore[misc]
+    except (aiormq.exceptions.AMQPError, aio_pika.exceptions.ChannelInvalidStateError,
+            ConnectionError, RuntimeError):
+        log.warning("ack/reject lost with the connection; the broker will redeliver")

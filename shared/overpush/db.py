@@ -1,0 +1,82 @@
+"""Database engine, sessions and migrations for SQLite (single machine) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Insert, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from overpush.models import Base
+
+
+def make_engine(url: str) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        _ensure_sqlite_dir(url)
+        # One connection per process: SQLite has a single writer anyway, and queueing for the
+        # connection in asyncio is much faster than SQLite's sleeping busy handler.
+        engine = create_async_engine(
+            url, pool_size=1, max_overflow=0, pool_timeout=60,
+            connect_args={"timeout": 30},
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers in other processes (the CLI) never block
+    cur.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def insert_ignore(
+    session: AsyncSession, table: Any, rows: list[Mapping[str, Any]], index: list[str]
+) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING on either database: the idempotent write."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    mod: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt: Insert = mod.insert(table).values(rows).on_conflict_do_nothing(index_elements=index)
+    return stmt
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("overpush") / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Apply every Alembic migration up to head on the engine's database."""
+
+    def upgrade(conn: Connection) -> None:
+        cfg = alembic_config(str(engine.url))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+    async with engine.begin() as conn:
+        await conn.run_sync(upgrade)
+
+
+metadata = Base.metadata

@@ -1,0 +1,140 @@
+"""The error catalog: each error has a stable code, an HTTP status and Pushover's wording.
+
+Pushover answers errors as `{"<field>": "<reason>", "errors": ["<text>"], "status": 0,
+"request": "<id>"}`; several real clients look for the per-field key, so it is part of the
+contract, not decoration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    code: str
+    status: int
+    field: str | None
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one input, ready to be put into an error envelope."""
+
+    spec: ErrorSpec
+    text: str | None = None  # overrides spec.text where the text names a limit or value
+
+    @property
+    def message(self) -> str:
+        return self.text or self.spec.text
+
+
+def _e(code: str, status: int, fld: str | None, reason: str, text: str) -> ErrorSpec:
+    return ErrorSpec(code, status, fld, reason, text)
+
+
+class E:
+    """Every error the API can answer with, by stable code."""
+
+    TOKEN_INVALID = _e("token_invalid", 400, "token", "invalid", "application token is invalid")
+    USER_MISSING = _e("user_missing", 400, "user", "invalid", "user identifier is invalid")
+    USER_INVALID = _e(
+        "user_invalid", 400, "user", "invalid",
+        "user identifier is not a valid user, group, or subscribed user key",
+    )
+    USER_NO_DEVICES = _e("user_no_devices", 400, "user", "invalid", "user has no active devices")
+    TOO_MANY_USERS = _e(
+        "too_many_users", 400, "user", "invalid", "too many users; at most 50 per message"
+    )
+    MESSAGE_BLANK = _e("message_blank", 400, "message", "invalid", "message cannot be blank")
+    MESSAGE_TOO_LONG = _e(
+        "message_too_long", 400, "message", "invalid", "message is too long"
+    )
+    TITLE_TOO_LONG = _e("title_too_long", 400, "title", "invalid", "title is too long")
+    URL_TOO_LONG = _e("url_too_long", 400, "url", "invalid", "url is too long")
+    URL_TITLE_TOO_LONG = _e(
+        "url_title_too_long", 400, "url_title", "invalid", "url_title is too long"
+    )
+    PRIORITY_INVALID = _e(
+        "priority_invalid", 400, "priority", "invalid", "priority must be -2, -1, 0, 1 or 2"
+    )
+    SOUND_INVALID = _e("sound_invalid", 400, "sound", "invalid", "sound is invalid")
+    TIMESTAMP_INVALID = _e(
+        "timestamp_invalid", 400, "timestamp", "invalid",
+        "timestamp must be a Unix timestamp in seconds",
+    )
+    TTL_INVALID = _e("ttl_invalid", 400, "ttl", "invalid", "ttl must be a positive integer")
+    DEVICE_INVALID = _e(
+        "device_invalid", 400, "device", "invalid",
+        "device name is invalid; use 1-25 characters of A-Z, a-z, 0-9, _ and -",
+    )
+    HTML_AND_MONOSPACE = _e(
+        "html_and_monospace", 400, "monospace", "invalid",
+        "html and monospace cannot be used together",
+    )
+    RETRY_INVALID = _e(
+        "retry_invalid", 400, "retry", "invalid",
+        "retry is required for emergency priority and must be at least 30 seconds",
+    )
+    EXPIRE_INVALID = _e(
+        "expire_invalid", 400, "expire", "invalid",
+        "expire is required for emergency priority and must be at most 10800 seconds",
+    )
+    BODY_INVALID = _e("body_invalid", 400, None, "invalid", "request body could not be parsed")
+    BODY_TOO_LARGE = _e(
+        "body_too_large", 413, None, "invalid", "request body is too large"
+    )
+    QUOTA_EXCEEDED = _e(
+        "quota_exceeded", 429, "token", "over quota",
+        "application has exceeded its monthly message limit",
+    )
+    SECRET_INVALID = _e("secret_invalid", 400, "secret", "invalid", "secret is invalid")
+    LOGIN_INVALID = _e(
+        "login_invalid", 400, "email", "invalid", "invalid email and/or password"
+    )
+    DEVICE_NOT_FOUND = _e(
+        "device_not_found", 400, "device_id", "not found", "device not found or not yours"
+    )
+    DEVICE_NAME_INVALID = _e(
+        "device_name_invalid", 400, "name", "invalid",
+        "name is invalid; use 1-25 characters of A-Z, a-z, 0-9, _ and -",
+    )
+    DEVICE_NAME_TAKEN = _e("device_name_taken", 400, "name", "invalid", "has already been taken")
+    OS_INVALID = _e("os_invalid", 400, "os", "invalid", "os must be O")
+    HIGHEST_INVALID = _e(
+        "highest_invalid", 400, "message", "invalid", "message must be a message id"
+    )
+    NOT_FOUND = _e("not_found", 404, None, "not found", "no such API call")
+    METHOD_NOT_ALLOWED = _e("method_not_allowed", 405, None, "invalid", "method not allowed")
+    UNAVAILABLE = _e(
+        "unavailable", 503, None, "unavailable",
+        "service temporarily unavailable; try again in a few seconds",
+    )
+
+
+@dataclass
+class ApiError(Exception):
+    """Raised anywhere in a request; one handler turns it into Pushover's error envelope."""
+
+    errors: list[FieldError] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, spec: ErrorSpec, text: str | None = None) -> ApiError:
+        return cls([FieldError(spec, text)])
+
+    @property
+    def status(self) -> int:
+        return max(e.spec.status for e in self.errors) if self.errors else 400
+
+    def body(self, request_id: str) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for err in self.errors:
+            if err.spec.field and err.spec.field not in out:
+                out[err.spec.field] = err.spec.reason
+        out["errors"] = [e.message for e in self.errors]
+        out["status"] = 0
+        out["request"] = request_id
+        return out

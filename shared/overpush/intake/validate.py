@@ -1,0 +1,132 @@
+"""Pure checks of a message request (spec §1.1): parameters in, a MessageDraft or errors out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from overpush.errors import E, ApiError, FieldError
+from overpush.ids import is_key
+from overpush.sounds import BUILTIN_SOUNDS
+
+MAX_USERS = 50
+MESSAGE_MAX = 1024
+TITLE_MAX = 250
+URL_MAX = 512
+URL_TITLE_MAX = 100
+DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
+TRUE_VALUES = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class MessageDraft:
+    token: str
+    users: tuple[str, ...]
+    message: str
+    title: str | None = None
+    devices: tuple[str, ...] = ()
+    priority: int = 0
+    sound: str | None = None
+    url: str | None = None
+    url_title: str | None = None
+    timestamp: int | None = None
+    html: bool = False
+    monospace: bool = False
+    ttl: int | None = None
+
+
+def flag(value: str | None) -> bool:
+    """Clients send 1/0, True/False (pushover-complete), true/false or nothing."""
+    return (value or "").strip().lower() in TRUE_VALUES
+
+
+def _int(value: str | None) -> int | None:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ValueError(value) from None
+
+
+def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
+    """Check every parameter and report every problem at once, as Pushover does."""
+    errors: list[FieldError] = []
+
+    def err(spec: object, text: str | None = None) -> None:
+        errors.append(FieldError(spec, text))  # type: ignore[arg-type]
+
+    token = (p.get("token") or "").strip()
+    if not is_key(token):
+        err(E.TOKEN_INVALID)
+
+    raw_users = (p.get("user") or "").strip()
+    users = tuple(dict.fromkeys(u.strip() for u in raw_users.split(",") if u.strip()))
+    if not users:
+        err(E.USER_MISSING)
+    elif len(users) > MAX_USERS:
+        err(E.TOO_MANY_USERS)
+    elif not all(is_key(u) for u in users):
+        err(E.USER_INVALID)
+
+    message = p.get("message") or ""
+    if not message.strip():
+        err(E.MESSAGE_BLANK)
+    elif len(message) > MESSAGE_MAX:
+        err(E.MESSAGE_TOO_LONG, f"message is too long; the limit is {MESSAGE_MAX} characters")
+
+    title = p.get("title") or None
+    if title is not None and len(title) > TITLE_MAX:
+        err(E.TITLE_TOO_LONG, f"title is too long; the limit is {TITLE_MAX} characters")
+    url = p.get("url") or None
+    if url is not None and len(url) > URL_MAX:
+        err(E.URL_TOO_LONG, f"url is too long; the limit is {URL_MAX} characters")
+    url_title = p.get("url_title") or None
+    if url_title is not None and len(url_title) > URL_TITLE_MAX:
+        err(E.URL_TITLE_TOO_LONG,
+            f"url_title is too long; the limit is {URL_TITLE_MAX} characters")
+
+    devices = tuple(d.strip() for d in (p.get("device") or "").split(",") if d.strip())
+    if not all(DEVICE_NAME.match(d) for d in devices):
+        err(E.DEVICE_INVALID)
+
+    priority = 0
+    try:
+        priority = _int(p.get("priority")) or 0
+        if priority not in (-2, -1, 0, 1):
+            raise ValueError(priority)
+    except ValueError:
+        err(E.PRIORITY_INVALID, "priority must be -2, -1, 0 or 1")
+
+    sound = (p.get("sound") or "").strip() or None
+    if sound is not None and sound not in BUILTIN_SOUNDS:
+        err(E.SOUND_INVALID, f"sound {sound[:40]!r} is not a valid sound")
+
+    timestamp = None
+    try:
+        timestamp = _int(p.get("timestamp"))
+        if timestamp is not None and not 0 <= timestamp < 2**33:
+            raise ValueError(timestamp)
+    except ValueError:
+        err(E.TIMESTAMP_INVALID)
+
+    ttl = None
+    try:
+        ttl = _int(p.get("ttl"))
+        if ttl is not None and not 0 < ttl < 2**31:
+            raise ValueError(ttl)
+    except ValueError:
+        err(E.TTL_INVALID)
+
+    html, monospace = flag(p.get("html")), flag(p.get("monospace"))
+    if html and monospace:
+        err(E.HTML_AND_MONOSPACE)
+
+    if errors:
+        raise ApiError(errors)
+    return MessageDraft(
+        token=token, users=users, message=message, title=title, devices=devices,
+        priority=priority, sound=sound, url=url, url_title=url_title, timestamp=timestamp,
+        html=html, monospace=monospace, ttl=ttl,
+    )

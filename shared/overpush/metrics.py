@@ -1,0 +1,38 @@
+"""Prometheus metrics, one registry per runtime (no module globals, so tests stay apart)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.accepted = Counter(
+            "overpush_messages_accepted", "Messages committed by the API", ["source"], registry=r
+        )
+        self.rejected = Counter(
+            "overpush_requests_rejected", "API requests answered with an error", ["code"],
+            registry=r,
+        )
+        self.delivered = Counter(
+            "overpush_deliveries", "Deliveries handed to a provider, by outcome",
+            ["provider", "outcome"], registry=r,
+        )
+        self.published = Counter(
+            "overpush_outbox_published", "Outbox events confirmed by the bus", registry=r
+        )
+        self.publish_failures = Counter(
+            "overpush_outbox_publish_failures", "Outbox publishes that failed and will be retried",
+            registry=r,
+        )
+        self.websockets = Gauge(
+            "overpush_websockets_open", "Open device WebSocket connections", registry=r
+        )
+        self.latency = Histogram(
+            "overpush_accept_to_queue_seconds",
+            "Seconds from the API's commit to the device's queue rows",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=r,
+        )

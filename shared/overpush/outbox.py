@@ -1,0 +1,91 @@
+"""Transactional outbox: events are committed with their change and published after commit.
+
+A 200 from the API means the message and its event are committed. The relay publishes
+pending events (woken right after the commit, and sweeping every second for rows an earlier
+process left behind) and deletes each row only once the bus confirmed it, so a broker outage
+delays events but never loses them. A crash between confirm and delete republishes: consumers
+are idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from overpush.events import Event, decode
+from overpush.models import OutboxEvent
+from overpush.runtime import Runtime
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def add(session: AsyncSession, rt: Runtime, event: Event) -> None:
+    """Stage `event` in the caller's transaction."""
+    session.add(OutboxEvent(
+        event_id=event.event_id, routing_key=event.routing_key,
+        body=event.model_dump_json(), created_at=rt.clock.now(),
+    ))
+
+
+class OutboxRelay:
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        rt = self._rt
+        backoff = 0.0
+        while True:
+            try:
+                await asyncio.wait_for(
+                    rt.outbox_wakeup.wait(), timeout=max(backoff, rt.settings.outbox_sweep_interval)
+                )
+            except TimeoutError:
+                pass
+            rt.outbox_wakeup.clear()
+            try:
+                while await self.flush() == BATCH:
+                    pass
+                backoff = 0.0
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                rt.metrics.publish_failures.inc()
+                backoff = min(max(backoff * 2, 0.5), 10.0)
+                log.warning("outbox publish failed; retrying in %.1fs", backoff, exc_info=True)
+
+    async def flush(self) -> int:
+        """Publish one batch of pending events; returns how many were confirmed."""
+        rt = self._rt
+        async with rt.sessions() as session, session.begin():
+            query = select(OutboxEvent).order_by(OutboxEvent.id).limit(BATCH)
+            if not rt.settings.is_sqlite:
+                # Several api replicas sweep the same table; each row goes to one of them.
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.scalars(query)).all()
+            if not rows:
+                return 0
+            results = await asyncio.gather(
+                *(rt.bus.publish(decode(r.routing_key, r.body)) for r in rows),
+                return_exceptions=True,
+            )
+            done = [r.id for r, res in zip(rows, results, strict=True) if res is None]
+            if done:
+                await session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(done)))
+            rt.metrics.published.inc(len(done))
+            failed = [res for res in results if isinstance(res, BaseException)]
+        if failed:
+            raise failed[0]
+        return len(done)

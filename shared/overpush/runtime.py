@@ -1,0 +1,57 @@
+"""The Runtime every service receives: settings, database, bus, clock, metrics. No globals."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from overpush.bus import Bus, make_bus
+from overpush.clock import Clock, SystemClock
+from overpush.db import make_engine, make_sessionmaker
+from overpush.metrics import Metrics
+from overpush.passwords import Passwords
+from overpush.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: Bus
+    clock: Clock
+    metrics: Metrics
+    passwords: Passwords
+    # Set after a commit that staged outbox events, so the relay publishes them at once.
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None,
+              bus: Bus | None = None) -> Runtime:
+        engine = make_engine(settings.database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            bus=bus or make_bus(settings.bus_url, settings.bus_prefix),
+            clock=clock or SystemClock(),
+            metrics=Metrics(),
+            passwords=Passwords(settings.password_hash_concurrency),
+        )
+
+    async def close(self) -> None:
+        await self.bus.close()
+        await self.engine.dispose()
+
+
+class Service(Protocol):
+    """A deployable unit: `overpush run <name>` runs one, `overpush run` runs them all."""
+
+    name: str
+
+    async def start(self, rt: Runtime) -> None: ...
+
+    async def stop(self) -> None: ...

@@ -1,0 +1,27 @@
+"""The built-in notification sounds (spec §2): the value to send -> its description."""
+
+BUILTIN_SOUNDS: dict[str, str] = {
+    "pushover": "Pushover (default)",
+    "bike": "Bike",
+    "bugle": "Bugle",
+    "cashregister": "Cash Register",
+    "classical": "Classical",
+    "cosmic": "Cosmic",
+    "falling": "Falling",
+    "gamelan": "Gamelan",
+    "incoming": "Incoming",
+    "intermission": "Intermission",
+    "magic": "Magic",
+    "mechanical": "Mechanical",
+    "pianobar": "Piano Bar",
+    "siren": "Siren",
+    "spacealarm": "Space Alarm",
+    "tugboat": "Tug Boat",
+    "alien": "Alien Alarm (long)",
+    "climb": "Climb (long)",
+    "persistent": "Persistent (long)",
+    "echo": "Pushover Echo (long)",
+    "updown": "Up Down (long)",
+    "vibrate": "Vibrate Only",
+    "none": "None (silent)",
+}
