@@ -13,6 +13,7 @@ from overpush import logs
 from overpush.db import migrate
 from overpush.runtime import Runtime
 from overpush.settings import Settings
+
 from services import admin, runner
 
 

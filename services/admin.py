@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from overpush.ids import random_key
 from overpush.models import App, User
 from overpush.runtime import Runtime
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

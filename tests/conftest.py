@@ -15,10 +15,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from overpush.db import migrate
 from overpush.runtime import Runtime
 from overpush.settings import Settings
+
 from services.runner import Runner, registry
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -83,7 +83,6 @@ async def rabbit_prefix() -> AsyncIterator[str]:
 
 async def delete_bus_namespace(prefix: str) -> None:
     import aio_pika
-
     from overpush.events import EVENT_TYPES
 
     conn = await aio_pika.connect(RABBIT)

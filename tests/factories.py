@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass
 
 from overpush.runtime import Runtime
+
 from services import admin
 
 _seq = itertools.count(1)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-
 from overpush.runtime import Runtime
+
 from services.api import responses
 from services.api.connections import Connections
 from services.api.routes import client, messages, ops, push

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from overpush.errors import E, ApiError
+from overpush.errors import ApiError, E
 from overpush.ids import digest
 from overpush.models import ClientSession, Device, User
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def user_for_secret(session: AsyncSession, secret: str | None) -> User:

@@ -6,9 +6,8 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from starlette.websockets import WebSocket
-
 from overpush.metrics import Metrics
+from starlette.websockets import WebSocket
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-
 from overpush.ids import request_id as new_request_id
 from overpush.runtime import Runtime
+
 from services.api.connections import Connections
 from services.api.params import Params, read_params
 

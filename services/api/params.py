@@ -12,15 +12,14 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from overpush.errors import ApiError, E
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-
-from overpush.errors import E, ApiError
 
 
 @dataclass
 class Params(Mapping[str, str | None]):
-    values: dict[str, list[str]] = field(default_factory=dict)
+    raw: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, UploadFile] = field(default_factory=dict)
 
     def add(self, key: str, value: object) -> None:
@@ -32,17 +31,17 @@ class Params(Mapping[str, str | None]):
             return
         elif value is None:
             return
-        self.values.setdefault(key, []).append(str(value))
+        self.raw.setdefault(key, []).append(str(value))
 
     def __getitem__(self, key: str) -> str | None:
-        vals = [v for v in self.values[key] if v != ""]
+        vals = [v for v in self.raw[key] if v != ""]
         return ",".join(vals) if vals else ""
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self.raw)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.raw)
 
 
 async def read_params(request: Request, max_bytes: int) -> Params:
@@ -64,11 +63,11 @@ async def read_params(request: Request, max_bytes: int) -> Params:
                     params.add(key, value)
         elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             form = await request.form(max_files=4, max_fields=200, max_part_size=max_bytes)
-            for key, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    params.files[key] = value
+            for key, item in form.multi_items():
+                if isinstance(item, UploadFile):
+                    params.files[key] = item
                 else:
-                    params.add(key, value)
+                    params.add(key, item)
     except ApiError:
         raise
     except Exception as exc:

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from overpush.errors import ApiError, E
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 
-from overpush.errors import E, ApiError
 from services.api.deps import get_runtime, request_id_of
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ import logging
 from collections.abc import Iterator
 
 import uvicorn
-
 from overpush.events import DevicesNudged, Event
 from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
+
 from services.api.app import create_app
 from services.api.connections import KEEPALIVE, NEW_MESSAGES, RELOAD, Connections
 

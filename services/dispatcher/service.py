@@ -6,12 +6,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from overpush.db import insert_ignore
 from overpush.events import Event, MessageAccepted
 from overpush.models import Delivery, Device, Message
 from overpush.runtime import Runtime
+from sqlalchemy import select
+
 from services.dispatcher.fanout import Target, plan
 from services.dispatcher.providers.base import Provider, Push
 from services.dispatcher.providers.websocket import WebSocketProvider

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from overpush.db import insert_ignore
 from overpush.events import Event, MessageAccepted
 from overpush.inbox import first_time
 from overpush.models import DailyUsage
 from overpush.quota import CENTRAL
 from overpush.runtime import Runtime
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class QuotaService:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,12 @@ from alembic.config import Config
 from sqlalchemy import Insert, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from overpush.models import Base
 
@@ -51,12 +56,12 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def insert_ignore(
-    session: AsyncSession, table: Any, rows: list[Mapping[str, Any]], index: list[str]
+    session: AsyncSession, table: Any, rows: Sequence[Mapping[str, Any]], index: list[str]
 ) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING on either database: the idempotent write."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     mod: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt: Insert = mod.insert(table).values(rows).on_conflict_do_nothing(index_elements=index)
+    stmt: Insert = mod.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=index)
     return stmt
 
 

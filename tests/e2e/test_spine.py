@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from overpush.settings import Settings
+
 from tests.clients import DesktopDevice
 from tests.e2e.procs import Proc, cli, env_for
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from overpush.clock import unix
+from overpush.errors import ApiError, E
+from overpush.ids import client_secret, device_id, digest
+from overpush.models import App, ClientSession, Delivery, Device, Message, User
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from overpush.clock import unix
-from overpush.errors import E, ApiError
-from overpush.ids import client_secret, device_id, digest
-from overpush.models import App, ClientSession, Delivery, Device, Message, User
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok

@@ -6,13 +6,13 @@ import asyncio
 import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from sqlalchemy import select
-
 from overpush.errors import ApiError
 from overpush.models import Device
+from overpush.runtime import Runtime
+from sqlalchemy import select
+
 from services.api.auth import user_for_secret
 from services.api.connections import ERROR, NEW_MESSAGES, Connections
-from overpush.runtime import Runtime
 
 router = APIRouter()
 log = logging.getLogger(__name__)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from overpush.bus import Bus
 from overpush.events import DevicesNudged
+
 from services.dispatcher.providers.base import Outcome, Push
 
 

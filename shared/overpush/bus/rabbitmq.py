@@ -132,7 +132,7 @@ class RabbitBus:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                count = int((message.headers or {}).get("x-delivery-count", 0) or 0)
+                count = int(str((message.headers or {}).get("x-delivery-count", 0) or 0))
                 log.warning("handler %s failed on %s (delivery %d); requeueing",
                             group, event.event_id, count + 1, exc_info=True)
                 # Back off before handing it back so a failing dependency is not hammered;

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from overpush import outbox
-from overpush.errors import E, ApiError
+from overpush.errors import ApiError, E
 from overpush.events import MessageAccepted
 from overpush.intake.validate import MessageDraft
 from overpush.models import App, Device, Message, User

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from overpush.errors import E, ApiError, FieldError
+from overpush.errors import ApiError, E, FieldError
 from overpush.ids import is_key
 from overpush.sounds import BUILTIN_SOUNDS
 

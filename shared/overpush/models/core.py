@@ -1,14 +1,12 @@
-"""Tables: one schema for SQLite and PostgreSQL (SQLAlchemy 2.0 typed mappings)."""
+"""Core tables: users, applications, devices, messages and their queues, outbox, inbox."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -16,34 +14,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
-# SQLite only auto-increments an INTEGER PRIMARY KEY, so big ids are plain INTEGER there.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on both databases (SQLite would drop the tzinfo)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime")
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        from datetime import UTC
-
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-class Base(DeclarativeBase):
-    pass
+from overpush.models.base import Base, BigId, UtcDateTime
 
 
 class User(Base):

@@ -1,0 +1,35 @@
+"""Tables: one schema for SQLite and PostgreSQL (SQLAlchemy 2.0 typed mappings).
+
+Each feature keeps its tables in its own module here; importing this package registers them
+all on Base.metadata (which Alembic compares against).
+"""
+
+from overpush.models.base import Base, BigId, UtcDateTime
+from overpush.models.core import (
+    App,
+    AppUsage,
+    ClientSession,
+    DailyUsage,
+    Delivery,
+    Device,
+    Message,
+    OutboxEvent,
+    ProcessedEvent,
+    User,
+)
+
+__all__ = [
+    "App",
+    "AppUsage",
+    "Base",
+    "BigId",
+    "ClientSession",
+    "DailyUsage",
+    "Delivery",
+    "Device",
+    "Message",
+    "OutboxEvent",
+    "ProcessedEvent",
+    "User",
+    "UtcDateTime",
+]
