@@ -94,6 +94,12 @@ class E:
     LOGIN_INVALID = _e(
         "login_invalid", 400, "email", "invalid", "invalid email and/or password"
     )
+    TWOFA_REQUIRED = _e(
+        "twofa_required", 412, "twofa", "required", "two-factor authentication code required"
+    )
+    TWOFA_INVALID = _e(
+        "twofa_invalid", 400, "twofa", "invalid", "two-factor authentication code is invalid"
+    )
     DEVICE_NOT_FOUND = _e(
         "device_not_found", 400, "device_id", "not found", "device not found or not yours"
     )

@@ -33,6 +33,23 @@ class Settings(BaseSettings):
     # Largest request body the API reads, in bytes (5 MiB attachment + base64 overhead).
     max_request_bytes: int = 8 * 1024 * 1024
 
+    # Where people reach this installation; used in links we e-mail. Empty: http://host:port.
+    public_url: str = ""
+    # Outbound mail: an SMTP relay (smtp://user:pass@host:587, smtps://...), or when empty,
+    # each message is written to this folder as an .eml file and its links are logged.
+    smtp_relay_url: str = ""
+    mail_dir: str = "./var/mail"
+    mail_from: str = "Overpush <noreply@localhost>"
+    # Browser sessions last this many days; log-ins are limited per address and per client.
+    web_session_days: int = 14
+    login_failures_per_email: int = 10
+    login_failures_per_client: int = 50
+    login_window_seconds: int = 900
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.http_host}:{self.http_port}"
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
+from services.api.web.accounts import authenticate, totp_ok
 
 router = APIRouter()
 DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
@@ -25,26 +26,21 @@ DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
 @router.post("/1/users/login.json")
 async def login(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
     email, password = (params.get("email") or "").strip(), params.get("password") or ""
-    async with rt.sessions() as session:
-        user = await session.scalar(select(User).where(User.email == email))
-    # Verify against a real hash even for unknown addresses, so timing tells nothing.
-    stored = user.password_hash if user else _dummy_hash(rt)
-    if not await rt.passwords.verify(stored, password) or user is None:
+    user = await authenticate(rt, email, password)
+    if user is None:
         raise ApiError.of(E.LOGIN_INVALID)
+    if user.totp_enabled:
+        code = (params.get("twofa") or "").strip()
+        if not code:
+            raise ApiError.of(E.TWOFA_REQUIRED)  # 412: ask the person for the code, then retry
+        if not totp_ok(user, code):
+            raise ApiError.of(E.TWOFA_INVALID)
     secret = client_secret()
     async with rt.sessions() as session, session.begin():
         session.add(ClientSession(
             user_id=user.id, secret_digest=digest(secret), created_at=rt.clock.now()
         ))
     return ok(rid, id=user.user_key, secret=secret)
-
-
-def _dummy_hash(rt: Any) -> str:
-    cached: str | None = getattr(rt, "_dummy_hash", None)
-    if cached is None:
-        cached = rt.passwords.hash_sync("not a password")
-        rt._dummy_hash = cached
-    return cached
 
 
 @router.post("/1/devices.json")

@@ -17,9 +17,12 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.web import AccountToken, AppIcon, LoginAttempts, WebSession
 
 __all__ = [
+    "AccountToken",
     "App",
+    "AppIcon",
     "AppUsage",
     "Base",
     "BigId",
@@ -27,9 +30,11 @@ __all__ = [
     "DailyUsage",
     "Delivery",
     "Device",
+    "LoginAttempts",
     "Message",
     "OutboxEvent",
     "ProcessedEvent",
     "User",
     "UtcDateTime",
+    "WebSession",
 ]

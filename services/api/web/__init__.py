@@ -1,0 +1,1 @@
+"""The web interface: accounts, the dashboard, and the desktop client at /client."""

@@ -1,0 +1,141 @@
+"""Account operations behind the web pages: sign-up, confirmation, log-in, reset, TOTP."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+
+import pyotp
+from overpush.ids import digest, random_key
+from overpush.mailer import Mailer
+from overpush.models import AccountToken, User
+from overpush.runtime import Runtime
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+CONFIRM_TTL = timedelta(days=2)
+RESET_TTL = timedelta(hours=1)
+
+
+class AccountError(Exception):
+    """A problem the person can fix; its text is shown on the form."""
+
+
+async def issue_token(session: AsyncSession, rt: Runtime, user_id: int, purpose: str,
+                      ttl: timedelta) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(AccountToken(digest=digest(token), user_id=user_id, purpose=purpose,
+                             expires_at=rt.clock.now() + ttl))
+    return token
+
+
+async def consume_token(session: AsyncSession, rt: Runtime, token: str,
+                        purpose: str) -> int | None:
+    """Use a one-time token: one conditional UPDATE, so a link works exactly once."""
+    now = rt.clock.now()
+    user_id: int | None = await session.scalar(
+        update(AccountToken)
+        .where(AccountToken.digest == digest(token), AccountToken.purpose == purpose,
+               AccountToken.used_at.is_(None), AccountToken.expires_at > now)
+        .values(used_at=now).returning(AccountToken.user_id)
+    )
+    return user_id
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+
+
+async def sign_up(rt: Runtime, email: str, password: str) -> User:
+    email = email.strip()
+    if not EMAIL.match(email):
+        raise AccountError("Enter a valid e-mail address.")
+    check_password(password)
+    user = User(user_key=random_key(), email=email, created_at=rt.clock.now(),
+                password_hash=await rt.passwords.hash(password))
+    try:
+        async with rt.sessions() as session, session.begin():
+            session.add(user)
+            await session.flush()
+            token = await issue_token(session, rt, user.id, "confirm", CONFIRM_TTL)
+    except IntegrityError:
+        raise AccountError("An account with this e-mail address already exists.") from None
+    await Mailer(rt.settings).send(
+        email, "Confirm your Overpush account",
+        f"Welcome to Overpush.\n\nConfirm your e-mail address by opening this link:\n\n"
+        f"{rt.settings.base_url}/confirm/{token}\n\nThe link works for two days.\n",
+    )
+    return user
+
+
+async def confirm(rt: Runtime, token: str) -> bool:
+    async with rt.sessions() as session, session.begin():
+        user_id = await consume_token(session, rt, token, "confirm")
+        if user_id is None:
+            return False
+        await session.execute(update(User).where(User.id == user_id)
+                              .values(email_confirmed_at=rt.clock.now()))
+    return True
+
+
+async def authenticate(rt: Runtime, email: str, password: str) -> User | None:
+    """The user whose password this is, upgrading its hash when the parameters changed."""
+    async with rt.sessions() as session:
+        user = await session.scalar(select(User).where(User.email == email.strip()))
+    if user is None:
+        await rt.passwords.verify(rt.passwords.dummy, password)  # same time either way
+        return None
+    if not await rt.passwords.verify(user.password_hash, password):
+        return None
+    if rt.passwords.needs_rehash(user.password_hash):
+        new_hash = await rt.passwords.hash(password)
+        async with rt.sessions() as session, session.begin():
+            await session.execute(update(User).where(User.id == user.id)
+                                  .values(password_hash=new_hash))
+    return user
+
+
+async def request_reset(rt: Runtime, email: str) -> None:
+    """Mail a reset link if the address has an account; say nothing either way."""
+    async with rt.sessions() as session, session.begin():
+        user = await session.scalar(select(User).where(User.email == email.strip()))
+        if user is None:
+            return
+        token = await issue_token(session, rt, user.id, "reset", RESET_TTL)
+    await Mailer(rt.settings).send(
+        user.email, "Reset your Overpush password",
+        f"Someone asked to reset the password of this Overpush account.\n\n"
+        f"To choose a new password, open:\n\n{rt.settings.base_url}/reset/{token}\n\n"
+        f"The link works for one hour. If it was not you, ignore this mail.\n",
+    )
+
+
+async def reset(rt: Runtime, token: str, password: str) -> bool:
+    check_password(password)
+    new_hash = await rt.passwords.hash(password)
+    async with rt.sessions() as session, session.begin():
+        user_id = await consume_token(session, rt, token, "reset")
+        if user_id is None:
+            return False
+        await session.execute(update(User).where(User.id == user_id)
+                              .values(password_hash=new_hash))
+    return True
+
+
+def totp_ok(user: User, code: str) -> bool:
+    if not user.totp_enabled or not user.totp_secret:
+        return True
+    return pyotp.TOTP(user.totp_secret).verify(code.strip().replace(" ", ""), valid_window=1)
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Overpush")

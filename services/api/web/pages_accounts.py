@@ -1,0 +1,188 @@
+"""Pages to sign up, confirm, log in (with a second factor), log out and reset a password."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from overpush.ids import digest
+from overpush.models import User, WebSession
+from sqlalchemy import delete, update
+
+from services.api.deps import RuntimeDep
+from services.api.web import accounts, ratelimit
+from services.api.web.render import page, redirect
+from services.api.web.sessions import (
+    SESSION_COOKIE,
+    CsrfDep,
+    ViewerDep,
+    end_session,
+    session_of,
+    start_session,
+)
+
+router = APIRouter(include_in_schema=False)
+F = Annotated[str, Form()]
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/signup")
+async def signup_form(request: Request) -> HTMLResponse:
+    return page(request, "signup.html")
+
+
+@router.post("/signup")
+async def signup(request: Request, rt: RuntimeDep, _: CsrfDep, email: F,
+                 password: F) -> Response:
+    try:
+        await accounts.sign_up(rt, email, password)
+    except accounts.AccountError as exc:
+        return page(request, "signup.html", 400, error=str(exc), email=email)
+    return page(request, "notice.html", title="Check your mail",
+                text=f"We sent a confirmation link to {email}. Open it to confirm your "
+                     "address, then log in.")
+
+
+@router.get("/confirm/{token}")
+async def confirm(request: Request, token: str, rt: RuntimeDep) -> HTMLResponse:
+    if await accounts.confirm(rt, token):
+        return page(request, "notice.html", title="Address confirmed",
+                    text="Your e-mail address is confirmed. You can now register applications.",
+                    link=("/", "Go to your dashboard"))
+    return page(request, "notice.html", 400, title="Link not valid",
+                text="This confirmation link is unknown, used or expired.")
+
+
+@router.get("/login")
+async def login_form(request: Request) -> HTMLResponse:
+    return page(request, "login.html")
+
+
+@router.post("/login")
+async def login(request: Request, rt: RuntimeDep, _: CsrfDep, email: F,
+                password: F) -> Response:
+    client = client_of(request)
+    if await ratelimit.blocked(rt, email, client):
+        return page(request, "login.html", 429, email=email,
+                    error="Too many failed log-ins. Wait a few minutes and try again.")
+    user = await accounts.authenticate(rt, email, password)
+    if user is None:
+        await ratelimit.record_failure(rt, email, client)
+        return page(request, "login.html", 400, email=email,
+                    error="Wrong e-mail address or password.")
+    await ratelimit.clear(rt, email)
+    response = redirect("/login/2fa" if user.totp_enabled else "/")
+    await start_session(rt, request, response, user, pending_2fa=user.totp_enabled)
+    return response
+
+
+@router.get("/login/2fa")
+async def second_factor_form(request: Request) -> HTMLResponse:
+    return page(request, "twofa_login.html")
+
+
+@router.post("/login/2fa")
+async def second_factor(request: Request, rt: RuntimeDep, _: CsrfDep, code: F) -> Response:
+    found = await session_of(rt, request)
+    if found is None:
+        return redirect("/login")
+    web, user = found
+    if not accounts.totp_ok(user, code):
+        await ratelimit.record_failure(rt, user.email, client_of(request))
+        return page(request, "twofa_login.html", 400, error="That code is not right.")
+    async with rt.sessions() as session, session.begin():
+        await session.execute(update(WebSession).where(WebSession.digest == web.digest)
+                              .values(pending_2fa=False))
+    return redirect("/")
+
+
+@router.post("/logout")
+async def logout(request: Request, rt: RuntimeDep, _: CsrfDep) -> Response:
+    response = redirect("/login")
+    await end_session(rt, request, response)
+    return response
+
+
+@router.get("/reset")
+async def reset_request_form(request: Request) -> HTMLResponse:
+    return page(request, "reset_request.html")
+
+
+@router.post("/reset")
+async def reset_request(request: Request, rt: RuntimeDep, _: CsrfDep, email: F) -> Response:
+    await accounts.request_reset(rt, email)
+    return page(request, "notice.html", title="Check your mail",
+                text="If an account uses that address, we sent it a link to choose a new "
+                     "password.")
+
+
+@router.get("/reset/{token}")
+async def reset_form(request: Request, token: str) -> HTMLResponse:
+    return page(request, "reset.html", token=token)
+
+
+@router.post("/reset/{token}")
+async def reset(request: Request, token: str, rt: RuntimeDep, _: CsrfDep,
+                password: F) -> Response:
+    try:
+        done = await accounts.reset(rt, token, password)
+    except accounts.AccountError as exc:
+        return page(request, "reset.html", 400, token=token, error=str(exc))
+    if not done:
+        return page(request, "notice.html", 400, title="Link not valid",
+                    text="This reset link is unknown, used or expired.")
+    return page(request, "notice.html", title="Password changed",
+                text="Your password is changed. Log in with the new one.",
+                link=("/login", "Log in"))
+
+
+@router.get("/settings/2fa")
+async def twofa_setup(request: Request, rt: RuntimeDep, who: ViewerDep) -> HTMLResponse:
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    secret = accounts.new_totp_secret()
+    buf = io.BytesIO()
+    qrcode.make(accounts.totp_uri(who.user, secret),
+                image_factory=qrcode.image.svg.SvgPathImage).save(buf)
+    return page(request, "twofa_setup.html", user=who.user, secret=secret,
+                qr_svg=buf.getvalue().decode())
+
+
+@router.post("/settings/2fa")
+async def twofa_enable(request: Request, rt: RuntimeDep, who: ViewerDep, _: CsrfDep,
+                       secret: F, code: F) -> Response:
+    probe = User(totp_secret=secret, totp_enabled=True)
+    if not accounts.totp_ok(probe, code):
+        return page(request, "notice.html", 400, title="Code not accepted",
+                    text="The code did not match. Scan the QR code again and retry.",
+                    link=("/settings/2fa", "Try again"))
+    async with rt.sessions() as session, session.begin():
+        await session.execute(update(User).where(User.id == who.user.id)
+                              .values(totp_secret=secret, totp_enabled=True))
+        # Other signed-in browsers must pass the new second factor too.
+        await session.execute(delete(WebSession).where(
+            WebSession.user_id == who.user.id, WebSession.digest != who.session_digest))
+    return redirect("/")
+
+
+@router.post("/settings/2fa/disable")
+async def twofa_disable(request: Request, rt: RuntimeDep, who: ViewerDep, _: CsrfDep,
+                        code: F) -> Response:
+    if not accounts.totp_ok(who.user, code):
+        return page(request, "notice.html", 400, title="Code not accepted",
+                    text="Enter a current code from your authenticator to turn it off.",
+                    link=("/", "Back"))
+    async with rt.sessions() as session, session.begin():
+        await session.execute(update(User).where(User.id == who.user.id)
+                              .values(totp_secret=None, totp_enabled=False))
+    return redirect("/")
+
+
+__all__ = ["SESSION_COOKIE", "digest", "router"]

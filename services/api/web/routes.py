@@ -1,0 +1,35 @@
+"""Mounts the web interface on the API application: pages, static files, the client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from services.api.web import dashboard, icons, pages_accounts
+from services.api.web.render import page, redirect
+from services.api.web.sessions import CsrfFailed, LoginRequired
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    async def login_required(request: Request, exc: Exception) -> Response:
+        return redirect("/login")
+
+    async def csrf_failed(request: Request, exc: Exception) -> Response:
+        return page(request, "notice.html", 403, title="Form expired",
+                    text="This form was not sent from this site or has expired. Go back, "
+                         "reload the page and try again.")
+
+    async def client_page() -> FileResponse:
+        return FileResponse(STATIC / "client.html", media_type="text/html")
+
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(CsrfFailed, csrf_failed)
+    app.add_api_route("/client", client_page, methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (pages_accounts, dashboard, icons):
+        app.include_router(module.router)

@@ -1,0 +1,117 @@
+"""Browser sessions in HTTP-only cookies, and CSRF protection for every form.
+
+CSRF uses the double-submit pattern: a random token in its own cookie and in a hidden field
+of every form; a POST whose field does not match its cookie is refused. SameSite=Lax cookies
+add a second line of defence.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from overpush.ids import digest
+from overpush.models import User, WebSession
+from overpush.runtime import Runtime
+from sqlalchemy import delete, select
+
+SESSION_COOKIE = "op_session"
+CSRF_COOKIE = "op_csrf"
+
+
+class LoginRequired(Exception):
+    """Raised by pages that need a signed-in user; answered with a redirect to /login."""
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User
+    session_digest: str
+
+
+def secure(request: Request) -> bool:
+    # Behind TLS (directly or via an Ingress that sets X-Forwarded-Proto) cookies are Secure.
+    return request.url.scheme == "https" or \
+        request.headers.get("x-forwarded-proto", "") == "https"
+
+
+def csrf_token(request: Request) -> str:
+    """The token to put in forms: the cookie's, or a new one (set on the response)."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if token is None:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+def finish(request: Request, response: Response) -> Response:
+    """Set the CSRF cookie if this request made one."""
+    new = getattr(request.state, "new_csrf", None)
+    if new is not None:
+        response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax",
+                            secure=secure(request), path="/")
+    return response
+
+
+async def check_csrf(request: Request) -> None:
+    form = await request.form()
+    sent = str(form.get("csrf", ""))
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(sent, cookie):
+        raise CsrfFailed()
+
+
+async def start_session(rt: Runtime, request: Request, response: Response, user: User,
+                        pending_2fa: bool = False) -> None:
+    token = secrets.token_urlsafe(32)
+    now = rt.clock.now()
+    async with rt.sessions() as session, session.begin():
+        session.add(WebSession(
+            digest=digest(token), user_id=user.id, pending_2fa=pending_2fa, created_at=now,
+            expires_at=now + timedelta(days=rt.settings.web_session_days),
+        ))
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=secure(request), path="/",
+                        max_age=rt.settings.web_session_days * 86400)
+
+
+async def end_session(rt: Runtime, request: Request, response: Response) -> None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        async with rt.sessions() as session, session.begin():
+            await session.execute(delete(WebSession).where(WebSession.digest == digest(token)))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+async def session_of(rt: Runtime, request: Request) -> tuple[WebSession, User] | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    async with rt.sessions() as session:
+        row = (await session.execute(
+            select(WebSession, User).join(User, User.id == WebSession.user_id)
+            .where(WebSession.digest == digest(token))
+        )).first()
+    if row is None or row[0].expires_at <= rt.clock.now():
+        return None
+    return row[0], row[1]
+
+
+async def viewer(request: Request) -> Viewer:
+    rt: Runtime = request.app.state.runtime
+    found = await session_of(rt, request)
+    if found is None or found[0].pending_2fa:
+        raise LoginRequired()
+    return Viewer(found[1], found[0].digest)
+
+
+ViewerDep = Annotated[Viewer, Depends(viewer)]
+CsrfDep = Annotated[None, Depends(check_csrf)]

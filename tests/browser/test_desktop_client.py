@@ -1,0 +1,106 @@
+"""A person in a real browser: sign up, confirm, create an application, receive in /client."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from overpush.settings import Settings
+from services.runner import Runner
+from tests.browser.conftest import Shots
+from tests.conftest import free_port, sqlite_settings
+from tests.web.helpers import last_link
+
+PASSWORD = "browser password 1"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    s = sqlite_settings(tmp_path)
+    s.mail_dir = str(tmp_path / "mail")
+    s.http_port = free_port()
+    return s
+
+
+@pytest.mark.timeout(180)
+async def test_sign_up_to_desktop_notifications(chromium: Any, shots: Shots, server: Runner,
+                                                settings: Settings, base_url: str) -> None:
+    context = await chromium.new_context(base_url=base_url)
+    await context.grant_permissions(["notifications"], origin=base_url)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # Sign up, and confirm from the mail that was written to the local mail folder.
+    await page.goto("/signup")
+    await page.get_by_label("E-mail address").fill("pat@example.com")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await shots.take(page, "signup")
+    await page.get_by_role("button", name="Sign up").click()
+    await page.get_by_text("Check your mail").wait_for()
+    link = last_link(Path(settings.mail_dir), "pat@example.com", "/confirm/")
+    await page.goto(link)
+    await page.get_by_text("Address confirmed").wait_for()
+    await shots.take(page, "confirmed")
+
+    # Log in and register an application.
+    await page.goto("/login")
+    await page.get_by_label("E-mail address").fill("pat@example.com")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await page.get_by_role("heading", name="Dashboard").wait_for()
+    user_key = (await page.locator("#user-key").inner_text()).strip()
+    await page.get_by_label("Name", exact=True).fill("Nightly backups")
+    await page.get_by_role("button", name="Create application").click()
+    await page.locator("#app-token").wait_for()
+    token = (await page.locator("#app-token").inner_text()).strip()
+    assert re.fullmatch(r"[A-Za-z0-9]{30}", token)
+    await shots.take(page, "application")
+
+    # Open the desktop client, log in and register this browser as a device.
+    await page.goto("/client")
+    await page.get_by_label("E-mail address").fill("pat@example.com")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await page.get_by_label("Device name").fill("chromium")
+    await page.get_by_role("button", name="Register").click()
+    await page.get_by_text("Connected").wait_for()
+    await shots.take(page, "client-connected")
+
+    # A plain HTTP client sends; the message shows up in the list.
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        r = await http.post("/1/messages.json", data={
+            "token": token, "user": user_key, "title": "Backup done",
+            "message": "All 3 databases were saved.", "url": "https://example.com/log",
+            "url_title": "Open the log", "priority": "1",
+        })
+        assert r.status_code == 200, r.text
+    item = page.locator("#messages li", has_text="All 3 databases were saved.")
+    await item.wait_for()
+    assert await item.get_by_role("link", name="Open the log").get_attribute("href") == \
+        "https://example.com/log"
+    assert "high" in (await item.get_attribute("class") or "")
+    await shots.take(page, "message-received")
+
+    # The server has nothing left: the client downloaded, then deleted.
+    async with server.rt.engine.connect() as conn:
+        from sqlalchemy import text
+
+        assert (await conn.execute(text("SELECT count(*) FROM messages"))).scalar() == 0
+
+    # Reload: the messages are still there, from IndexedDB.
+    await page.reload()
+    await page.locator("#messages li", has_text="All 3 databases were saved.").wait_for()
+    await page.get_by_role("button", name=re.compile(r"Nightly backups \(1\)")).wait_for()
+    await shots.take(page, "after-reload")
+
+    # Clear them.
+    await page.get_by_role("button", name="Clear these messages").click()
+    await page.locator("#messages li").first.wait_for(state="detached")
+    await shots.take(page, "cleared")
+    assert errors == []
+    await context.close()

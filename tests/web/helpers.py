@@ -1,0 +1,56 @@
+"""A browser-like HTTP client for the web pages: cookies, CSRF tokens, the written mail."""
+
+from __future__ import annotations
+
+import email
+import re
+from pathlib import Path
+
+import httpx
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class Browser:
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.AsyncClient(base_url=base_url, follow_redirects=False, timeout=20)
+
+    async def get(self, path: str) -> httpx.Response:
+        return await self.http.get(path)
+
+    async def csrf(self, path: str) -> str:
+        r = await self.http.get(path)
+        match = CSRF.search(r.text)
+        assert match, f"no CSRF field on {path}: {r.status_code} {r.text[:300]}"
+        return match.group(1)
+
+    async def submit(self, page: str, action: str, data: dict[str, str],
+                     files: dict[str, tuple[str, bytes, str]] | None = None) -> httpx.Response:
+        token = await self.csrf(page)
+        return await self.http.post(action, data={**data, "csrf": token}, files=files)
+
+    async def sign_up_and_confirm(self, mail_dir: Path, address: str, password: str) -> None:
+        r = await self.submit("/signup", "/signup", {"email": address, "password": password})
+        assert r.status_code == 200 and "Check your mail" in r.text
+        link = last_link(mail_dir, address, "/confirm/")
+        r = await self.http.get(link)
+        assert r.status_code == 200 and "Address confirmed" in r.text
+
+    async def log_in(self, address: str, password: str) -> httpx.Response:
+        return await self.submit("/login", "/login", {"email": address, "password": password})
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+def last_link(mail_dir: Path, to: str, marker: str) -> str:
+    """The link containing `marker` in the newest mail written to `to`."""
+    for path in sorted(mail_dir.glob("*.eml"), reverse=True):
+        msg = email.message_from_bytes(path.read_bytes())
+        if msg["To"] == to:
+            body = msg.get_payload(decode=True)
+            assert isinstance(body, bytes)
+            found = re.search(r"https?://\S*" + re.escape(marker) + r"\S+", body.decode())
+            if found:
+                return found.group(0)
+    raise AssertionError(f"no mail to {to} with a {marker} link in {mail_dir}")
