@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     # Largest request body the API reads, in bytes (5 MiB attachment + base64 overhead).
     max_request_bytes: int = 8 * 1024 * 1024
 
+    # Emergency receipts: how often the receipts service looks for due re-alerts and callbacks.
+    receipts_tick_interval: float = 0.25
+    # Callback URLs on loopback, private or link-local addresses are refused unless this is set
+    # (for a receiver on the same host or network, e.g. in tests).
+    callback_allow_private: bool = False
+    callback_timeout: float = 5.0
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

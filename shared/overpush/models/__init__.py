@@ -17,6 +17,7 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
 
 __all__ = [
     "App",
@@ -30,6 +31,10 @@ __all__ = [
     "Message",
     "OutboxEvent",
     "ProcessedEvent",
+    "Receipt",
+    "ReceiptCallback",
+    "ReceiptMessage",
+    "ReceiptTag",
     "User",
     "UtcDateTime",
 ]
