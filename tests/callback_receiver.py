@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -11,7 +12,9 @@ from tests.conftest import free_port
 
 @dataclass
 class Receiver:
-    fail_first: int = 0  # answer 500 to this many requests before answering 200
+    fail_first: int = 0  # answer `fail_status` to this many requests before answering 200
+    fail_status: int = 500
+    tls: ssl.SSLContext | None = None  # serve HTTPS as "localhost" with this context
     port: int = field(default_factory=free_port)
     received: list[dict[str, str]] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)
@@ -20,10 +23,13 @@ class Receiver:
 
     @property
     def url(self) -> str:
+        if self.tls is not None:
+            return f"https://localhost:{self.port}/hooks/ack?source=overpush"
         return f"http://127.0.0.1:{self.port}/hooks/ack?source=overpush"
 
     async def __aenter__(self) -> Receiver:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port,
+                                                  ssl=self.tls)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -45,7 +51,7 @@ class Receiver:
         lines = head.split("\r\n")
         headers = {k.lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
         body = await reader.readexactly(int(headers.get("content-length", "0")))
-        status = 500 if len(self.answered) < self.fail_first else 200
+        status = self.fail_status if len(self.answered) < self.fail_first else 200
         self.answered.append(status)
         if status == 200:
             form = dict(parse_qsl(body.decode()))
@@ -53,7 +59,8 @@ class Receiver:
             form["_type"] = headers.get("content-type", "")
             self.received.append(form)
             self.got.set()
-        writer.write(f"HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                     .encode())
+        location = "location: http://127.0.0.1:1/elsewhere\r\n" if status in (301, 302) else ""
+        writer.write(f"HTTP/1.1 {status} X\r\n{location}content-length: 0\r\n"
+                     "connection: close\r\n\r\n".encode())
         await writer.drain()
         writer.close()

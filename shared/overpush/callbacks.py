@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -103,7 +104,7 @@ async def vet(url: str, allow_private: bool) -> Target:
 
 
 async def post(url: str, form: Mapping[str, str], *, allow_private: bool,
-               timeout: float = 5.0) -> int:
+               timeout: float = 5.0, verify: ssl.SSLContext | bool = True) -> int:
     """POST `form` to `url` at a vetted address; returns the HTTP status (no redirects).
 
     Raises CallbackRefused when the URL no longer passes the checks (DNS may have changed
@@ -115,7 +116,7 @@ async def post(url: str, form: Mapping[str, str], *, allow_private: bool,
     pinned = f"{target.scheme}://{netloc}:{target.port}{target.path}"
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     async with httpx.AsyncClient(
-        follow_redirects=False, timeout=timeout, trust_env=False,
+        follow_redirects=False, timeout=timeout, trust_env=False, verify=verify,
         limits=httpx.Limits(max_keepalive_connections=0),
     ) as client, client.stream(
         "POST", pinned, data=dict(form), headers={"Host": target.host_header},

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from overpush import callbacks, outbox, receipts
-from overpush.errors import ApiError, E
+from overpush.errors import ApiError, E, FieldError
 from overpush.events import MessageAccepted
 from overpush.intake.validate import MessageDraft
 from overpush.models import App, Device, Message, User
@@ -33,6 +33,8 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
     Returning means committed: the event is in the outbox, and the relay publishes it.
     """
     now = rt.clock.now()
+    if draft.priority == 2 and (draft.retry is None or draft.expire is None):
+        raise ApiError([FieldError(E.RETRY_INVALID), FieldError(E.EXPIRE_INVALID)])
     if draft.callback is not None:
         try:  # SSRF: checked after resolution here, and again when the callback is made
             await callbacks.vet(draft.callback, rt.settings.callback_allow_private)
@@ -80,8 +82,7 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
         session.add_all(rows)
         await session.flush()
         message_ids = [m.id for m in rows]
-        if draft.priority == 2:
-            assert draft.retry is not None and draft.expire is not None
+        if draft.priority == 2 and draft.retry is not None and draft.expire is not None:
             receipt = await receipts.create(
                 session, app_id=app.id, request_id=request_id,
                 recipients=[(m.id, m.user_id) for m in rows], retry=draft.retry,
