@@ -30,6 +30,7 @@ class ReceiptsService:
         self._tasks: list[asyncio.Task[None]] = []
         self._relay: OutboxRelay | None = None
         self._callbacks_due = asyncio.Event()
+        self._last_purge = float("-inf")
 
     async def start(self, rt: Runtime) -> None:
         self.lateness = Histogram(
@@ -84,8 +85,6 @@ class ReceiptsService:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._callbacks_due.wait(), interval)
         self._callbacks_due.clear()
-
-    _last_purge = 0.0
 
     async def _tick(self, rt: Runtime) -> bool:
         due = await ticker.tick(rt, observe=self.lateness.observe)
