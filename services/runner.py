@@ -19,10 +19,12 @@ def registry() -> dict[str, Callable[[], Service]]:
     from services.api.service import ApiService
     from services.dispatcher.service import DispatcherService
     from services.quota.service import QuotaService
+    from services.receipts.service import ReceiptsService
 
     return {
         "dispatcher": DispatcherService,
         "quota": QuotaService,
+        "receipts": ReceiptsService,
         "api": ApiService,
     }
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from overpush.db import insert_ignore
-from overpush.events import Event, MessageAccepted
+from overpush.events import Event, MessageAccepted, ReceiptsRetryDue
 from overpush.models import Delivery, Device, Message
 from overpush.runtime import Runtime
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from services.dispatcher.fanout import Target, plan
 from services.dispatcher.providers.base import Provider, Push
 from services.dispatcher.providers.websocket import WebSocketProvider
+from services.dispatcher.realert import realert
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ class DispatcherService:
         providers = list(self._providers or [WebSocketProvider(rt.bus)])
         self._by_os = {os: p for p in providers for os in p.platforms}
         await self._recover(rt)
-        await rt.bus.subscribe("dispatcher", [MessageAccepted], self.handle, concurrency=32)
+        await rt.bus.subscribe("dispatcher", [MessageAccepted, ReceiptsRetryDue], self.handle,
+                               concurrency=32)
 
     async def stop(self) -> None:
         pass
@@ -48,6 +50,10 @@ class DispatcherService:
             await self.dispatch(ids)
 
     async def handle(self, event: Event) -> None:
+        if isinstance(event, ReceiptsRetryDue):
+            assert self._rt is not None
+            await self._push(await realert(self._rt, event))
+            return
         assert isinstance(event, MessageAccepted)
         await self.dispatch(event.message_ids)
 

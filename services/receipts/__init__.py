@@ -1,0 +1,1 @@
+"""The receipts service: emergency re-alert timers, expiry, callbacks and retention."""

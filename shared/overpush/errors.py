@@ -82,6 +82,17 @@ class E:
         "expire_invalid", 400, "expire", "invalid",
         "expire is required for emergency priority and must be at most 10800 seconds",
     )
+    CALLBACK_INVALID = _e(
+        "callback_invalid", 400, "callback", "invalid",
+        "callback must be a publicly reachable http or https URL",
+    )
+    TAGS_INVALID = _e(
+        "tags_invalid", 400, "tags", "invalid", "tags are invalid; at most 100 characters each"
+    )
+    RECEIPT_NOT_FOUND = _e(
+        "receipt_not_found", 400, "receipt", "not found",
+        "receipt not found; may be invalid or expired",
+    )
     BODY_INVALID = _e("body_invalid", 400, None, "invalid", "request body could not be parsed")
     BODY_TOO_LARGE = _e(
         "body_too_large", 413, None, "invalid", "request body is too large"

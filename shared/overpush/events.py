@@ -40,8 +40,23 @@ class DevicesNudged(Event):
     device_ids: list[str]  # public device ids
 
 
+class ReceiptsRetryDue(Event):
+    """Emergency receipts whose repeat time came: their messages are to be re-alerted."""
+
+    routing_key: ClassVar[str] = "receipt.retry_due"
+    receipt_ids: list[int]
+
+
+class ReceiptAcknowledged(Event):
+    """A recipient acknowledged an emergency message; its callback (if any) is due."""
+
+    routing_key: ClassVar[str] = "receipt.acknowledged"
+    receipt_id: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.routing_key: cls for cls in (MessageAccepted, DevicesNudged)
+    cls.routing_key: cls
+    for cls in (MessageAccepted, DevicesNudged, ReceiptsRetryDue, ReceiptAcknowledged)
 }
 
 

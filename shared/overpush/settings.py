@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     login_failures_per_email: int = 10
     login_failures_per_client: int = 50
     login_window_seconds: int = 900
+    # Emergency receipts: how often the receipts service looks for due re-alerts and callbacks.
+    receipts_tick_interval: float = 0.25
+    # Callback URLs on loopback, private or link-local addresses are refused unless this is set
+    # (for a receiver on the same host or network, e.g. in tests).
+    callback_allow_private: bool = False
+    callback_timeout: float = 5.0
 
     @property
     def base_url(self) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from overpush.settings import Settings
+
 from services.runner import Runner
 from tests.browser.conftest import Shots
 from tests.conftest import free_port, sqlite_settings

@@ -11,11 +11,11 @@ import httpx
 import pyotp
 import pytest
 from argon2 import PasswordHasher
+from overpush.models import User
+from overpush.settings import Settings
 from PIL import Image
 from sqlalchemy import select, update
 
-from overpush.models import User
-from overpush.settings import Settings
 from services.runner import Runner
 from tests.web.helpers import Browser, last_link
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from overpush import receipts
 from overpush.clock import unix
 from overpush.errors import ApiError, E
 from overpush.ids import client_secret, device_id, digest
@@ -96,11 +97,15 @@ async def download(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
         expired = [d.id for d, m, _ in rows if m.expires_at is not None and m.expires_at <= now]
         if expired:  # an expired message is never shown; it goes as soon as it is seen
             await session.execute(delete(Delivery).where(Delivery.id.in_(expired)))
-    messages = [_message_json(d, m, a) for d, m, a in rows if d.id not in set(expired)]
+        emergency = await receipts.of_messages(
+            session, [m.id for _, m, _ in rows if m.priority == 2])
+    messages = [_message_json(d, m, a, emergency.get(m.id)) for d, m, a in rows
+                if d.id not in set(expired)]
     return ok(rid, messages=messages, user=_user_json(user), device=_device_json(device))
 
 
-def _message_json(d: Delivery, m: Message, a: App) -> dict[str, Any]:
+def _message_json(d: Delivery, m: Message, a: App,
+                  receipt: tuple[str, bool] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": d.id, "id_str": str(d.id), "umid": m.id, "umid_str": str(m.id),
         "message": m.body, "app": a.name, "aid": a.id, "aid_str": str(a.id),
@@ -108,6 +113,8 @@ def _message_json(d: Delivery, m: Message, a: App) -> dict[str, Any]:
         "dispatched_date": unix(m.dispatched_at or m.created_at), "priority": m.priority,
         "acked": 0, "html": int(m.html), "monospace": int(m.monospace),
     }
+    if receipt is not None:
+        out["receipt"], out["acked"] = receipt[0], int(receipt[1])
     for key, value in (("title", m.title), ("sound", m.sound), ("url", m.url),
                        ("url_title", m.url_title)):
         if value:
@@ -149,5 +156,6 @@ async def delete_up_to(device_id: str, params: ParamsDep, rt: RuntimeDep,
             await session.execute(delete(Message).where(
                 Message.id.in_(gone), Message.dispatched_at.is_not(None),
                 ~exists().where(Delivery.message_id == Message.id),
+                ~receipts.keeps_message(Message.id),
             ))
     return ok(rid)

@@ -17,4 +17,5 @@ router = APIRouter()
 async def send_message(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
     draft = parse_message(params)
     accepted = await accept(rt, draft, rid)
-    return ok(rid, headers=accepted.allowance.headers())
+    extra = {"receipt": accepted.receipt} if accepted.receipt else {}
+    return ok(rid, headers=accepted.allowance.headers(), **extra)

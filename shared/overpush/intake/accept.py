@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from overpush import outbox
-from overpush.errors import ApiError, E
+from overpush import callbacks, outbox, receipts
+from overpush.errors import ApiError, E, FieldError
 from overpush.events import MessageAccepted
 from overpush.intake.validate import MessageDraft
 from overpush.models import App, Device, Message, User
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 class Accepted:
     message_ids: list[int]
     allowance: Allowance
+    receipt: str | None = None  # priority 2 only
 
 
 async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
@@ -32,6 +33,14 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
     Returning means committed: the event is in the outbox, and the relay publishes it.
     """
     now = rt.clock.now()
+    if draft.priority == 2 and (draft.retry is None or draft.expire is None):
+        raise ApiError([FieldError(E.RETRY_INVALID), FieldError(E.EXPIRE_INVALID)])
+    if draft.callback is not None:
+        try:  # SSRF: checked after resolution here, and again when the callback is made
+            await callbacks.vet(draft.callback, rt.settings.callback_allow_private)
+        except callbacks.CallbackRefused as exc:
+            raise ApiError.of(E.CALLBACK_INVALID, str(exc)) from None
+    receipt = None
     async with rt.sessions() as session, session.begin():
         app = await session.scalar(select(App).where(App.token == draft.token))
         if app is None:
@@ -73,6 +82,12 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
         session.add_all(rows)
         await session.flush()
         message_ids = [m.id for m in rows]
+        if draft.priority == 2 and draft.retry is not None and draft.expire is not None:
+            receipt = await receipts.create(
+                session, app_id=app.id, request_id=request_id,
+                recipients=[(m.id, m.user_id) for m in rows], retry=draft.retry,
+                expire=draft.expire, callback=draft.callback, tags=draft.tags, now=now,
+            )
         outbox.add(session, rt, MessageAccepted(
             message_ids=message_ids, app_id=app.id, priority=draft.priority
         ))
@@ -80,4 +95,4 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
     rt.metrics.accepted.labels(source).inc(len(message_ids))
     log.info("accepted messages %s from app %s", message_ids, app.id,
              extra={"message_ids": message_ids, "request_id": request_id})
-    return Accepted(message_ids, allowance)
+    return Accepted(message_ids, allowance, receipt)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from overpush import callbacks
 from overpush.errors import ApiError, E, FieldError
 from overpush.ids import is_key
+from overpush.receipts import parse_tags
 from overpush.sounds import BUILTIN_SOUNDS
 
 MAX_USERS = 50
@@ -17,6 +19,10 @@ URL_MAX = 512
 URL_TITLE_MAX = 100
 DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
 TRUE_VALUES = {"1", "true", "yes", "on"}
+RETRY_MIN = 30
+EXPIRE_MAX = 10800
+TAG_MAX = 100
+TAGS_MAX = 20
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,11 @@ class MessageDraft:
     html: bool = False
     monospace: bool = False
     ttl: int | None = None
+    # Emergency priority (2) only: repeat interval, how long to repeat, callback URL, tags.
+    retry: int | None = None
+    expire: int | None = None
+    callback: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 def flag(value: str | None) -> bool:
@@ -94,10 +105,11 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
     priority = 0
     try:
         priority = _int(p.get("priority")) or 0
-        if priority not in (-2, -1, 0, 1):
+        if priority not in (-2, -1, 0, 1, 2):
             raise ValueError(priority)
     except ValueError:
-        err(E.PRIORITY_INVALID, "priority must be -2, -1, 0 or 1")
+        err(E.PRIORITY_INVALID)
+    retry, expire, callback, tags = _emergency(p, priority, err)
 
     sound = (p.get("sound") or "").strip() or None
     if sound is not None and sound not in BUILTIN_SOUNDS:
@@ -128,5 +140,37 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
     return MessageDraft(
         token=token, users=users, message=message, title=title, devices=devices,
         priority=priority, sound=sound, url=url, url_title=url_title, timestamp=timestamp,
-        html=html, monospace=monospace, ttl=ttl,
+        html=html, monospace=monospace, ttl=None if priority == 2 else ttl,  # spec: ignored
+        retry=retry, expire=expire, callback=callback, tags=tags,
     )
+
+
+def _emergency(p: Mapping[str, str | None], priority: int, err: Callable[..., None]
+               ) -> tuple[int | None, int | None, str | None, tuple[str, ...]]:
+    """retry (>= 30 s) and expire (<= 10800 s) are required at priority 2; callback and tags
+    are optional. Other priorities ignore all four, as Pushover does."""
+    if priority != 2:
+        return None, None, None, ()
+    retry = expire = None
+    try:
+        retry = _int(p.get("retry"))
+        if retry is None or not RETRY_MIN <= retry < 2**31:
+            raise ValueError(retry)
+    except ValueError:
+        err(E.RETRY_INVALID)
+    try:
+        expire = _int(p.get("expire"))
+        if expire is None or not 0 < expire <= EXPIRE_MAX:
+            raise ValueError(expire)
+    except ValueError:
+        err(E.EXPIRE_INVALID)
+    callback = (p.get("callback") or "").strip() or None
+    if callback is not None:
+        try:
+            callbacks.parse(callback)
+        except callbacks.CallbackRefused as exc:
+            err(E.CALLBACK_INVALID, str(exc))
+    tags = parse_tags(p.get("tags"))
+    if any(len(t) > TAG_MAX for t in tags) or len(tags) > TAGS_MAX:
+        err(E.TAGS_INVALID)
+    return retry, expire, callback, tags

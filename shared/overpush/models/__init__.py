@@ -17,6 +17,7 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
 from overpush.models.web import AccountToken, AppIcon, LoginAttempts, WebSession
 
 __all__ = [
@@ -34,6 +35,10 @@ __all__ = [
     "Message",
     "OutboxEvent",
     "ProcessedEvent",
+    "Receipt",
+    "ReceiptCallback",
+    "ReceiptMessage",
+    "ReceiptTag",
     "User",
     "UtcDateTime",
     "WebSession",

@@ -76,6 +76,8 @@ class Message(Base):
     """One message to one user; a request to several users makes one row each."""
 
     __tablename__ = "messages"
+    # Ids are never reused (SQLite would reuse a deleted max rowid): clients dedupe by umid.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
@@ -102,7 +104,8 @@ class Delivery(Base):
     """A message waiting on one device; its id is the per-device `id` of the Open Client API."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("device_id", "message_id"),)
+    # Ids only grow per device (the Open Client API's sequence): never reuse deleted ones.
+    __table_args__ = (UniqueConstraint("device_id", "message_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))

@@ -120,7 +120,8 @@ def upgrade() -> None:
     sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['app_id'], ['apps.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_app_id'), ['app_id'], unique=False)
@@ -134,7 +135,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('device_id', 'message_id')
+    sa.UniqueConstraint('device_id', 'message_id'),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_deliveries_device_id_id', ['device_id', 'id'], unique=False)

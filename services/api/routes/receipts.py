@@ -1,0 +1,96 @@
+"""Receipts (spec §4): poll, cancel, cancel by tag (senders), and acknowledge (devices, §9)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from overpush import outbox, receipts
+from overpush.errors import ApiError, E
+from overpush.events import ReceiptAcknowledged
+from overpush.ids import is_key
+from overpush.models import App, Device, Receipt, ReceiptMessage, User
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.api.auth import user_for_secret
+from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
+from services.api.responses import ok
+
+router = APIRouter()
+
+
+async def _app(session: AsyncSession, token: str | None) -> App:
+    token = (token or "").strip()
+    app = await session.scalar(select(App).where(App.token == token)) if is_key(token) else None
+    if app is None:
+        raise ApiError.of(E.TOKEN_INVALID)
+    return app
+
+
+async def _receipt_of_app(session: AsyncSession, app: App, receipt: str) -> Receipt:
+    """Only the application that sent a receipt can see or cancel it; to any other it does
+    not exist."""
+    row = await session.scalar(
+        select(Receipt).where(Receipt.receipt == receipt, Receipt.app_id == app.id)
+    ) if is_key(receipt) else None
+    if row is None:
+        raise ApiError.of(E.RECEIPT_NOT_FOUND)
+    return row
+
+
+@router.get("/1/receipts/{receipt}.json")
+async def poll(receipt: str, params: ParamsDep, rt: RuntimeDep,
+               rid: RequestIdDep) -> JSONResponse:
+    async with rt.sessions() as session:
+        row = await _receipt_of_app(session, await _app(session, params.get("token")), receipt)
+    return ok(rid, **receipts.view(row, rt.clock.now()))
+
+
+@router.post("/1/receipts/cancel_by_tag/{tag}.json")
+async def cancel_by_tag(tag: str, params: ParamsDep, rt: RuntimeDep,
+                        rid: RequestIdDep) -> JSONResponse:
+    async with rt.sessions() as session, session.begin():
+        app = await _app(session, params.get("token"))
+        count = await receipts.cancel(session, receipts.tagged(app.id, tag.strip()),
+                                      rt.clock.now())
+    return ok(rid, canceled=count)
+
+
+@router.post("/1/receipts/{receipt}/cancel.json")
+async def cancel(receipt: str, params: ParamsDep, rt: RuntimeDep,
+                 rid: RequestIdDep) -> JSONResponse:
+    async with rt.sessions() as session, session.begin():
+        row = await _receipt_of_app(session, await _app(session, params.get("token")), receipt)
+        # Cancelling a receipt that already stopped changes nothing and is not an error.
+        await receipts.cancel(session, Receipt.id == row.id, rt.clock.now())
+    return ok(rid)
+
+
+@router.post("/1/receipts/{receipt}/acknowledge.json")
+async def acknowledge(receipt: str, params: ParamsDep, rt: RuntimeDep,
+                      rid: RequestIdDep) -> JSONResponse:
+    now = rt.clock.now()
+    async with rt.sessions() as session, session.begin():
+        user = await user_for_secret(session, params.get("secret"))
+        row = await session.scalar(select(Receipt).where(
+            Receipt.receipt == receipt,
+            exists().where(ReceiptMessage.receipt_id == Receipt.id,
+                           ReceiptMessage.user_id == user.id),
+        )) if is_key(receipt) else None
+        if row is None:  # only a recipient may acknowledge
+            raise ApiError.of(E.RECEIPT_NOT_FOUND)
+        device = await _device_name(session, user, params.get("device_id"))
+        if await receipts.acknowledge(session, row, user.user_key, device, now):
+            outbox.add(session, rt, ReceiptAcknowledged(receipt_id=row.id))
+    rt.outbox_wakeup.set()
+    return ok(rid)
+
+
+async def _device_name(session: AsyncSession, user: User, device_id: str | None) -> str:
+    """The acknowledging device: the one named by `device_id` when the client sends it, else
+    the user's only device (the call itself carries just the session secret)."""
+    query = select(Device.name).where(Device.user_id == user.id)
+    if device_id:
+        query = query.where(Device.public_id == device_id.strip())
+    names = list((await session.scalars(query.limit(2))).all())
+    return names[0] if len(names) == 1 else ""
