@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from overpush.settings import Settings
 
 from services.runner import Runner
@@ -88,14 +89,32 @@ async def test_sign_up_to_desktop_notifications(chromium: Any, shots: Shots, ser
 
     # The server has nothing left: the client downloaded, then deleted.
     async with server.rt.engine.connect() as conn:
-        from sqlalchemy import text
-
         assert (await conn.execute(text("SELECT count(*) FROM messages"))).scalar() == 0
+
+    # An emergency message shows in red with an Acknowledge button; acknowledging stops it.
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        r = await http.post("/1/messages.json", data={
+            "token": token, "user": user_key, "message": "Disk full on db1",
+            "priority": "2", "retry": "30", "expire": "600",
+        })
+        assert r.status_code == 200, r.text
+        receipt = r.json()["receipt"]
+        emergency = page.locator("#messages li.emergency", has_text="Disk full on db1")
+        await emergency.wait_for()
+        await shots.take(page, "emergency")
+        await emergency.get_by_role("button", name="Acknowledge").click()
+        await emergency.get_by_text("Acknowledged").wait_for()
+        await shots.take(page, "acknowledged")
+        r = await http.get(f"/1/receipts/{receipt}.json", params={"token": token})
+        assert r.json()["acknowledged"] == 1
+        assert r.json()["acknowledged_by"] == user_key
+        assert r.json()["acknowledged_by_device"] == "chromium"
 
     # Reload: the messages are still there, from IndexedDB.
     await page.reload()
     await page.locator("#messages li", has_text="All 3 databases were saved.").wait_for()
-    await page.get_by_role("button", name=re.compile(r"Nightly backups \(1\)")).wait_for()
+    await page.get_by_role("button", name=re.compile(r"Nightly backups \(2\)")).wait_for()
+    await page.locator("#messages li.emergency", has_text="Acknowledged").wait_for()
     await shots.take(page, "after-reload")
 
     # Clear them.

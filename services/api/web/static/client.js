@@ -202,7 +202,7 @@ async function render() {
   $("messages").replaceChildren(...shown.map(messageItem));
 }
 async function acknowledge(m) {
-  const { status, body } = await api("POST", `/1/receipts/${m.receipt}/acknowledge.json`, { secret: store.secret });
+  const { status, body } = await api("POST", `/1/receipts/${m.receipt}/acknowledge.json`, { secret: store.secret, device_id: store.device_id });
   if (status !== 200) { alert(errorText(body)); return; }
   m.acked = 1; await putMessages([m]); await render();
 }
