@@ -26,6 +26,7 @@ class PhoneMessage:
     badge: int  # messages waiting in the device's queue
     alert: Alert
     ttl: int | None  # seconds until the message expires (Pushover's ttl), None: no expiry
+    attempts: int = 0  # earlier tries that got RETRY
 
 
 def content(pm: PhoneMessage, body: str, truncated: bool) -> dict[str, str]:
