@@ -57,4 +57,4 @@ async def _waiting(session: AsyncSession, device_ids: Sequence[int]) -> dict[int
     counts = await session.execute(
         select(Delivery.device_id, func.count()).where(Delivery.device_id.in_(set(device_ids)))
         .group_by(Delivery.device_id))
-    return {device: int(n) for device, n in counts.tuples()}
+    return {int(row[0]): int(row[1]) for row in counts}
