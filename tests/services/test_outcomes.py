@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -90,8 +91,9 @@ async def test_gone_disables_once_and_mails_owner(runtime: Runtime, tmp_path: Pa
     mailer = MailDirMailer(str(tmp_path), "Overpush <o@localhost>")
     assert await outcomes.send_notices(rt, mailer) == 1  # released after the failure
     assert await outcomes.send_notices(rt, mailer) == 0  # and sent only once
-    (mail,) = tmp_path.glob("*.eml")
-    assert "bo@example.com" in mail.read_text() and "Apple" in mail.read_text()
+    (mail,) = await asyncio.to_thread(list, tmp_path.glob("*.eml"))
+    text = await asyncio.to_thread(mail.read_text)
+    assert "bo@example.com" in text and "Apple" in text
     async with rt.sessions() as session:
         stored = await session.scalar(select(Device))
         assert stored is not None and not stored.enabled and stored.disabled_notified_at
