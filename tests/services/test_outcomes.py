@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,6 +42,10 @@ async def _setup(rt: Runtime) -> tuple[Device, Message]:
         await session.flush()
         session.add(Delivery(device_id=device.id, message_id=m.id, created_at=now))
     return device, m
+
+
+def _mails(directory: Path) -> list[str]:
+    return [p.read_text() for p in directory.glob("*.eml")]
 
 
 def _push(device: Device, m: Message, attempts: int = 0, token: str = TOKEN) -> Push:
@@ -91,8 +94,7 @@ async def test_gone_disables_once_and_mails_owner(runtime: Runtime, tmp_path: Pa
     mailer = MailDirMailer(str(tmp_path), "Overpush <o@localhost>")
     assert await outcomes.send_notices(rt, mailer) == 1  # released after the failure
     assert await outcomes.send_notices(rt, mailer) == 0  # and sent only once
-    (mail,) = await asyncio.to_thread(list, tmp_path.glob("*.eml"))
-    text = await asyncio.to_thread(mail.read_text)
+    (text,) = _mails(tmp_path)
     assert "bo@example.com" in text and "Apple" in text
     async with rt.sessions() as session:
         stored = await session.scalar(select(Device))
