@@ -39,6 +39,10 @@ class DispatcherService:
         if self._providers is None:
             self._owned = [p for p in (ApnsProvider.from_settings(rt.settings),
                                        FcmProvider.from_settings(rt.settings)) if p]
+            served = {os for p in self._owned for os in p.platforms}
+            for os, what in (("I", "APNs (OVERPUSH_APNS_*)"), ("A", "FCM (OVERPUSH_FCM_*)")):
+                if os not in served:  # such phones still get messages when the app syncs
+                    log.info("%s not configured: os=%s devices get no pushes", what, os)
         providers = list(self._providers or [WebSocketProvider(rt.bus), *self._owned])
         self._by_os = {os: p for p in providers for os in p.platforms}
         self._retries = RetryLoop(rt, self._push, make_mailer(rt.settings))

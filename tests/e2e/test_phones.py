@@ -140,3 +140,34 @@ async def test_one_user_three_platforms(phone_server: Runner, fakes: tuple[FakeA
         assert back.payload["aps"]["alert"]["body"] == "Welcome back"
         assert "sound" not in back.payload["aps"] and back.headers["apns-priority"] == "5"
         await desktop.close()
+
+
+@pytest.mark.timeout(60)
+async def test_encrypted_android(phone_server: Runner, fakes: tuple[FakeApns, FakeFcm],
+                                 base_url: str) -> None:
+    import json
+
+    from overpush.crypto import open_sealed
+
+    _, fcm = fakes
+    bo = await make_user(phone_server.rt, "bo@example.com")
+    token = await make_app(phone_server.rt, bo, "Vault")
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        r = await http.post("/1/users/login.json", data={"email": bo.email,
+                                                         "password": PASSWORD})
+        secret = r.json()["secret"]
+        r = await http.post("/1/devices.json", data={
+            "secret": secret, "name": "pixel", "os": "A", "push_token": ANDROID,
+            "encrypted": "1"})
+        device, key = r.json()["id"], r.json()["encryption_key"]
+        r = await http.post("/1/messages.json", data={
+            "token": token, "user": bo.user_key, "message": "code 424242", "title": "2FA"})
+        assert r.status_code == 200
+        (req,) = await until(lambda: fcm.for_token(ANDROID))
+        data = req.message["data"]
+        assert "424242" not in json.dumps(req.message) and "message" not in data
+        clear = json.loads(open_sealed(key, data["enc"], device.encode()))
+        assert clear == {"title": "2FA", "message": "code 424242"}
+        # The device's own authenticated download is plain text.
+        r = await http.get("/1/messages.json", params={"secret": secret, "device_id": device})
+        assert r.json()["messages"][0]["message"] == "code 424242"
