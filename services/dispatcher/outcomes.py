@@ -80,7 +80,8 @@ log in and register the device (you can use the same name as before).
 
 async def send_notices(rt: Runtime, mailer: Mailer, limit: int = 50) -> int:
     """Mail the owners of newly disabled devices. A notice is claimed by a conditional
-    UPDATE before it is sent (so replicas never both send it) and released if sending fails."""
+    UPDATE before it is sent (so replicas never both send it) and released if sending fails,
+    which raises. A crash between claim and send loses that one mail (at most once)."""
     async with rt.sessions() as session:
         rows = (await session.execute(
             select(Device, User.email).join(User, User.id == Device.user_id)
@@ -101,11 +102,11 @@ async def send_notices(rt: Runtime, mailer: Mailer, limit: int = 50) -> int:
             await mailer.send(email, f"Overpush: your device {device.name} was disabled",
                               NOTICE.format(name=device.name, vendor=vendor,
                                             reason=device.disabled_reason or "gone"))
-            sent += 1
-        except Exception:
-            log.exception("could not mail %s about device %s; will try again", email,
-                          device.public_id)
+        except BaseException:
+            # Released for a later try; the caller backs off (the relay is likely down).
             async with rt.sessions() as session, session.begin():
                 await session.execute(update(Device).where(Device.id == device.id)
                                       .values(disabled_notified_at=None))
+            raise
+        sent += 1
     return sent

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
+from overpush.clock import monotonic
 from overpush.mailer import Mailer
 from overpush.models import Delivery
 from overpush.runtime import Runtime
@@ -23,6 +24,7 @@ from services.dispatcher.providers.base import Push, Result
 
 log = logging.getLogger(__name__)
 BATCH = 100
+NOTICE_BACKOFF = 60  # seconds between mail attempts while the relay fails
 Send = Callable[[Sequence[Push]], Awaitable[list[tuple[Push, Result]]]]
 
 
@@ -31,6 +33,7 @@ class RetryLoop:
         self._rt, self._send, self._mailer = rt, send, mailer
         self._task: asyncio.Task[None] | None = None
         self.wakeup = asyncio.Event()
+        self._notices_after = 0.0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="push-retries")
@@ -50,9 +53,15 @@ class RetryLoop:
             try:
                 while await self.tick() == BATCH:
                     pass
-                await outcomes.send_notices(self._rt, self._mailer)
             except Exception:  # the database may be briefly away; the next tick tries again
                 log.exception("push retry tick failed")
+            if monotonic() >= self._notices_after:
+                try:
+                    await outcomes.send_notices(self._rt, self._mailer)
+                except Exception:
+                    log.exception("could not send device-disabled mail; trying again in %d s",
+                                  NOTICE_BACKOFF)
+                    self._notices_after = monotonic() + NOTICE_BACKOFF
 
     async def tick(self) -> int:
         """Send the due retries once; returns how many were due."""

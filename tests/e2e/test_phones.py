@@ -171,3 +171,51 @@ async def test_encrypted_android(phone_server: Runner, fakes: tuple[FakeApns, Fa
         # The device's own authenticated download is plain text.
         r = await http.get("/1/messages.json", params={"secret": secret, "device_id": device})
         assert r.json()["messages"][0]["message"] == "code 424242"
+
+
+@pytest.mark.timeout(60)
+async def test_quiet_hours_and_default_sound(phone_server: Runner,
+                                             fakes: tuple[FakeApns, FakeFcm],
+                                             base_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    apns, fcm = fakes
+    cy = await make_user(phone_server.rt, "cy@example.com")
+    token = await make_app(phone_server.rt, cy, "Alarms")
+    now = datetime.now(UTC)
+    # A two-hour window around now, in the user's zone: now is surely inside it.
+    start, end = ((now + timedelta(hours=h)).strftime("%H:%M") for h in (-1, 1))
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        r = await http.post("/1/users/login.json", data={"email": cy.email,
+                                                         "password": PASSWORD})
+        secret = r.json()["secret"]
+        r = await http.post("/1/devices.json", data={
+            "secret": secret, "name": "iphone", "os": "I", "push_token": IOS})
+        r = await http.post("/1/devices.json", data={
+            "secret": secret, "name": "pixel", "os": "A", "push_token": ANDROID})
+        pixel = r.json()["id"]
+        r = await http.post("/1/users/settings.json", data={
+            "secret": secret, "quiet_start": start, "quiet_end": end, "timezone": "UTC",
+            "default_sound": "cosmic"})
+        assert r.status_code == 200, r.text
+        r = await http.post(f"/1/devices/{pixel}/settings.json", data={
+            "secret": secret, "always_use_default_sound": "1"})
+        assert r.status_code == 200, r.text
+
+        for text, priority in (("quiet one", "0"), ("loud one", "1")):
+            r = await http.post("/1/messages.json", data={
+                "token": token, "user": cy.user_key, "message": text, "priority": priority,
+                "sound": "siren"})
+            assert r.status_code == 200, r.text
+        pushed = await until(lambda: _two(apns.for_token(IOS)))
+        quiet, loud = sorted(pushed, key=lambda q: q.payload["aps"]["alert"]["body"], reverse=True)
+        assert "sound" not in quiet.payload["aps"] and quiet.headers["apns-priority"] == "5"
+        assert quiet.payload["aps"]["interruption-level"] == "passive"
+        assert loud.payload["aps"]["sound"] == "siren.caf"  # high priority bypasses quiet hours
+        android = await until(lambda: _two(fcm.for_token(ANDROID)))
+        sounds = {f.message["data"]["message"]: f.message["data"]["sound"] for f in android}
+        assert sounds == {"quiet one": "", "loud one": "cosmic"}  # the device's default wins
+
+
+def _two(items: list[Any]) -> list[Any] | None:
+    return items if len(items) == 2 else None

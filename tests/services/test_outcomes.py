@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from overpush.mailer import MailDirMailer
 from overpush.models import App, Delivery, Device, Message
 from overpush.runtime import Runtime
@@ -90,7 +91,8 @@ async def test_gone_disables_once_and_mails_owner(runtime: Runtime, tmp_path: Pa
         async def send(self, to: str, subject: str, body: str) -> None:
             raise OSError("relay down")
 
-    assert await outcomes.send_notices(rt, Down()) == 0
+    with pytest.raises(OSError, match="relay down"):
+        await outcomes.send_notices(rt, Down())
     mailer = MailDirMailer(str(tmp_path), "Overpush <o@localhost>")
     assert await outcomes.send_notices(rt, mailer) == 1  # released after the failure
     assert await outcomes.send_notices(rt, mailer) == 0  # and sent only once
