@@ -99,3 +99,13 @@ def test_classify_retry_after_date() -> None:
     r = classify(503, b"", "Fri, 27 Nov 2026 00:00:30 GMT", now)
     assert (r.outcome, r.retry_after) == (Outcome.RETRY, 30)
     assert classify(404, b"not json", None).outcome is Outcome.GONE
+
+
+async def test_401_renews_the_access_token(fake: FakeFcm, provider: FcmProvider) -> None:
+    fake.answer("good-token-000000", (401, "UNAUTHENTICATED", None))
+    first = await provider.send([push("good-token-000000")])
+    assert first[0].outcome is Outcome.RETRY
+    second = await provider.send([push("good-token-000000")])
+    assert second[0].outcome is Outcome.DELIVERED
+    assert fake.tokens_issued == 2
+    assert fake.received[-1].authorization == "Bearer fake-2"

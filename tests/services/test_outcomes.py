@@ -101,3 +101,37 @@ async def test_gone_disables_once_and_mails_owner(runtime: Runtime, tmp_path: Pa
     async with rt.sessions() as session:
         stored = await session.scalar(select(Device))
         assert stored is not None and not stored.enabled and stored.disabled_notified_at
+
+
+async def test_retry_loop_sends_due_pushes_and_drops_dead_ones(runtime: Runtime) -> None:
+    from collections.abc import Sequence
+
+    from overpush.mailer import make_mailer
+    from sqlalchemy import update
+
+    from services.dispatcher.retries import RetryLoop
+
+    rt = runtime
+    _, m = await _setup(rt)
+    sent: list[Push] = []
+
+    async def send(pushes: Sequence[Push]) -> list[tuple[Push, Result]]:
+        sent.extend(pushes)
+        return [(p, Result(Outcome.DELIVERED)) for p in pushes]
+
+    loop = RetryLoop(rt, send, make_mailer(rt.settings))
+    due = rt.clock.now() - timedelta(seconds=1)
+    async with rt.sessions() as session, session.begin():
+        await session.execute(update(Delivery).values(push_attempts=1, push_retry_at=due))
+    assert await loop.tick() == 1
+    assert [p.message_id for p in sent] == [m.id]
+    assert sent[0].phone is not None and sent[0].phone.attempts == 1
+    assert (await _delivery(rt)).push_retry_at is None
+    # A due retry for a device that was disabled meanwhile makes no push and is dropped.
+    async with rt.sessions() as session, session.begin():
+        await session.execute(update(Delivery).values(push_retry_at=due))
+        await session.execute(update(Device).values(enabled=False))
+    assert await loop.tick() == 1
+    assert len(sent) == 1
+    assert (await _delivery(rt)).push_retry_at is None
+    assert await loop.tick() == 0
