@@ -41,7 +41,7 @@ async def record(rt: Runtime, answers: Sequence[tuple[Push, Result]]) -> int:
             assert pm is not None
             key = (Delivery.device_id == push.target.id, Delivery.message_id == push.message_id)
             if result.outcome is Outcome.RETRY:
-                attempts = pm.attempts + 1
+                attempts = max(pm.attempts, 1)  # a retry was counted when it was claimed
                 wait = next_retry(attempts, result.retry_after, rt.settings)
                 due = None if wait is None else now + timedelta(seconds=wait)
                 if due is None:

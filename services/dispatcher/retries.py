@@ -70,16 +70,24 @@ class RetryLoop:
         # A claimed row is pushed back by a lease: if this process dies mid-send, another
         # (or this one, restarted) takes it up after the lease instead of never.
         lease = now + timedelta(seconds=rt.settings.push_timeout * 3 + 30)
+        limit = rt.settings.push_max_attempts
         async with rt.sessions() as session, session.begin():
-            query = (select(Delivery.id).where(Delivery.push_retry_at <= now)
+            query = (select(Delivery.id, Delivery.push_attempts)
+                     .where(Delivery.push_retry_at <= now)
                      .order_by(Delivery.push_retry_at).limit(BATCH))
             if not rt.settings.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
-            ids = list((await session.scalars(query)).all())
-            if not ids:
+            rows = (await session.execute(query)).all()
+            if not rows:
                 return 0
+            ids = [r[0] for r in rows if r[1] < limit]
+            spent = [r[0] for r in rows if r[1] >= limit]
+            # Each claim counts as a try, so a push that crashes us (or hangs past its
+            # lease) is still tried only push_max_attempts times.
+            await session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(
+                push_retry_at=lease, push_attempts=Delivery.push_attempts + 1))
             await session.execute(
-                update(Delivery).where(Delivery.id.in_(ids)).values(push_retry_at=lease))
+                update(Delivery).where(Delivery.id.in_(spent)).values(push_retry_at=None))
         async with rt.sessions() as session:
             due = await pushes.load(session, rt, Delivery.id.in_(ids))
         answers = await self._send(due)
@@ -89,4 +97,4 @@ class RetryLoop:
             # Rows that made no push (the device was disabled meanwhile) are done.
             await session.execute(update(Delivery).where(
                 Delivery.id.in_(ids), Delivery.push_retry_at == lease).values(push_retry_at=None))
-        return len(ids)
+        return len(rows)

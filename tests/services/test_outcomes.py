@@ -71,7 +71,7 @@ async def test_retry_then_give_up(runtime: Runtime) -> None:
     d = await _delivery(rt)
     assert d.push_attempts == 1 and d.push_retry_at is not None
     assert d.push_retry_at >= rt.clock.now() + timedelta(seconds=100)  # Retry-After honoured
-    await outcomes.record(rt, [(_push(device, m, attempts=1), Result(Outcome.RETRY))])
+    await outcomes.record(rt, [(_push(device, m, attempts=2), Result(Outcome.RETRY))])
     d = await _delivery(rt)
     assert d.push_attempts == 2 and d.push_retry_at is None  # used up; the queue keeps it
 
@@ -125,7 +125,7 @@ async def test_retry_loop_sends_due_pushes_and_drops_dead_ones(runtime: Runtime)
         await session.execute(update(Delivery).values(push_attempts=1, push_retry_at=due))
     assert await loop.tick() == 1
     assert [p.message_id for p in sent] == [m.id]
-    assert sent[0].phone is not None and sent[0].phone.attempts == 1
+    assert sent[0].phone is not None and sent[0].phone.attempts == 2  # this try counted
     assert (await _delivery(rt)).push_retry_at is None
     # A due retry for a device that was disabled meanwhile makes no push and is dropped.
     async with rt.sessions() as session, session.begin():
@@ -135,3 +135,9 @@ async def test_retry_loop_sends_due_pushes_and_drops_dead_ones(runtime: Runtime)
     assert len(sent) == 1
     assert (await _delivery(rt)).push_retry_at is None
     assert await loop.tick() == 0
+    # Tries used up (say the sends crashed before any answer): dropped, not sent again.
+    async with rt.sessions() as session, session.begin():
+        await session.execute(update(Device).values(enabled=True))
+        await session.execute(update(Delivery).values(push_retry_at=due, push_attempts=5))
+    assert await loop.tick() == 1
+    assert len(sent) == 1 and (await _delivery(rt)).push_retry_at is None

@@ -26,7 +26,7 @@ class PhoneMessage:
     badge: int  # messages waiting in the device's queue
     alert: Alert
     ttl: int | None  # seconds until the message expires (Pushover's ttl), None: no expiry
-    attempts: int = 0  # earlier tries that got RETRY
+    attempts: int = 0  # tries counted so far: 0 for a first push, n for the n-th (claimed)
 
 
 def content(pm: PhoneMessage, body: str, truncated: bool) -> dict[str, str]:
