@@ -110,3 +110,21 @@ async def test_settings_endpoints(server: Runner, base_url: str, settings: Setti
         r = await http.post("/1/users/settings.json", data={
             "secret": secret, "quiet_start": "", "quiet_end": ""})
         assert r.json()["user"]["quiet_hours"] is False
+
+
+async def test_a_token_belongs_to_one_registration(server: Runner, base_url: str) -> None:
+    """The phone's app logged into another account: the old account stops getting its pushes."""
+    from overpush.models import Device
+    from sqlalchemy import select
+
+    ann, bo = await make_user(server.rt), await make_user(server.rt)
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        for user, name in ((ann, "phone"), (bo, "borrowed")):
+            secret = await _login(http, base_url, user.email)
+            r = await http.post("/1/devices.json", data={
+                "secret": secret, "name": name, "os": "A", "push_token": FCM_TOKEN})
+            assert r.status_code == 200, r.text
+    async with server.rt.sessions() as session:
+        devices = {d.name: d for d in (await session.scalars(select(Device))).all()}
+    assert (devices["phone"].enabled, devices["phone"].push_token) == (False, None)
+    assert (devices["borrowed"].enabled, devices["borrowed"].push_token) == (True, FCM_TOKEN)
