@@ -7,7 +7,7 @@ from overpush.runtime import Runtime
 
 from services.api import responses
 from services.api.connections import Connections
-from services.api.routes import client, messages, ops, push, receipts
+from services.api.routes import client, messages, ops, push, receipts, settings
 from services.api.web import routes as web
 
 
@@ -16,7 +16,7 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     app.state.runtime = rt
     app.state.connections = Connections(rt.metrics) if connections is None else connections
     responses.install(app)
-    for module in (messages, client, push, ops, receipts):
+    for module in (messages, client, push, ops, receipts, settings):
         app.include_router(module.router)
     web.install(app)
     return app

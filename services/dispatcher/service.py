@@ -8,14 +8,20 @@ from collections.abc import Sequence
 
 from overpush.db import insert_ignore
 from overpush.events import Event, MessageAccepted, ReceiptsRetryDue
+from overpush.mailer import make_mailer
 from overpush.models import Delivery, Device, Message
 from overpush.runtime import Runtime
 from sqlalchemy import select
 
+from services.dispatcher import outcomes, pushes
 from services.dispatcher.fanout import Target, plan
-from services.dispatcher.providers.base import Provider, Push
+from services.dispatcher.providers.apns import ApnsProvider
+from services.dispatcher.providers.base import Provider, Push, Result, as_result
+from services.dispatcher.providers.fcm import FcmProvider
 from services.dispatcher.providers.websocket import WebSocketProvider
 from services.dispatcher.realert import realert
+from services.dispatcher.retention import RetentionLoop
+from services.dispatcher.retries import RetryLoop
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +32,33 @@ class DispatcherService:
     def __init__(self, providers: Sequence[Provider] | None = None) -> None:
         self._providers = providers
         self._rt: Runtime | None = None
+        self._loops: list[RetryLoop | RetentionLoop] = []
+        self._owned: list[ApnsProvider | FcmProvider] = []
 
     async def start(self, rt: Runtime) -> None:
         self._rt = rt
-        providers = list(self._providers or [WebSocketProvider(rt.bus)])
+        if self._providers is None:
+            self._owned = [p for p in (ApnsProvider.from_settings(rt.settings),
+                                       FcmProvider.from_settings(rt.settings)) if p]
+            served = {os for p in self._owned for os in p.platforms}
+            for os, what in (("I", "APNs (OVERPUSH_APNS_*)"), ("A", "FCM (OVERPUSH_FCM_*)")):
+                if os not in served:  # such phones still get messages when the app syncs
+                    log.info("%s not configured: os=%s devices get no pushes", what, os)
+        providers = list(self._providers or [WebSocketProvider(rt.bus), *self._owned])
         self._by_os = {os: p for p in providers for os in p.platforms}
+        self._retries = RetryLoop(rt, self._push, make_mailer(rt.settings))
+        self._loops = [self._retries, RetentionLoop(rt)]
+        for loop in self._loops:
+            loop.start()
         await self._recover(rt)
         await rt.bus.subscribe("dispatcher", [MessageAccepted, ReceiptsRetryDue], self.handle,
                                concurrency=32)
 
     async def stop(self) -> None:
-        pass
+        for loop in self._loops:
+            await loop.stop()
+        for provider in self._owned:
+            await provider.close()
 
     async def _recover(self, rt: Runtime) -> None:
         """Dispatch committed messages that no dispatcher finished (a crash with the in-process
@@ -87,28 +109,26 @@ class DispatcherService:
                 rt.metrics.latency.observe(max((now - m.created_at).total_seconds(), 0))
             # Push for every queued row of these messages, not only the new ones: a redelivered
             # event (we crashed after commit) must still wake the devices.
-            queued = (await session.execute(
-                select(Delivery.message_id, Message.priority, Device)
-                .join(Device, Device.id == Delivery.device_id)
-                .join(Message, Message.id == Delivery.message_id)
-                .where(Delivery.message_id.in_(message_ids))
-            )).all()
-        await self._push([
-            Push(Target(d.id, d.public_id, d.name, d.os), mid, prio) for mid, prio, d in queued
-        ])
+            queued = await pushes.load(session, rt, Delivery.message_id.in_(message_ids))
+        answers = await self._push(queued)
+        if await outcomes.record(rt, answers):
+            self._retries.wakeup.set()  # mail the owners of disabled devices now
         log.info("dispatched messages %s to %d devices", message_ids, len(queued),
                  extra={"message_ids": message_ids})
 
-    async def _push(self, pushes: list[Push]) -> None:
+    async def _push(self, batch: Sequence[Push]) -> list[tuple[Push, Result]]:
         rt = self._rt
         assert rt is not None
         by_provider: dict[int, tuple[Provider, list[Push]]] = {}
-        for p in pushes:
+        for p in batch:
             provider = self._by_os.get(p.target.os)
             if provider is not None:
                 by_provider.setdefault(id(provider), (provider, []))[1].append(p)
-        for provider, batch in by_provider.values():
-            outcomes = await provider.send(batch)
+        answers: list[tuple[Push, Result]] = []
+        for provider, group in by_provider.values():
+            results = [as_result(r) for r in await provider.send(group)]
             name = type(provider).__name__.removesuffix("Provider").lower()
-            for outcome in outcomes:
-                rt.metrics.delivered.labels(name, outcome.value).inc()
+            for push, result in zip(group, results, strict=True):
+                rt.metrics.delivered.labels(name, result.outcome.value).inc()
+                answers.append((push, result))
+        return answers

@@ -119,7 +119,27 @@ class E:
         "name is invalid; use 1-25 characters of A-Z, a-z, 0-9, _ and -",
     )
     DEVICE_NAME_TAKEN = _e("device_name_taken", 400, "name", "invalid", "has already been taken")
-    OS_INVALID = _e("os_invalid", 400, "os", "invalid", "os must be O")
+    OS_INVALID = _e("os_invalid", 400, "os", "invalid", "os must be I (iOS), A (Android) or O")
+    PUSH_TOKEN_INVALID = _e(
+        "push_token_invalid", 400, "push_token", "invalid",
+        "push_token is required for iOS and Android devices and must be the token from "
+        "Apple (hex) or Google",
+    )
+    QUIET_HOURS_INVALID = _e(
+        "quiet_hours_invalid", 400, "quiet_start", "invalid",
+        "quiet_start and quiet_end must both be HH:MM (24-hour), or both empty",
+    )
+    TIMEZONE_INVALID = _e(
+        "timezone_invalid", 400, "timezone", "invalid",
+        "timezone must be an IANA time zone name such as Europe/Berlin",
+    )
+    DEFAULT_SOUND_INVALID = _e(
+        "default_sound_invalid", 400, "default_sound", "invalid", "default_sound is invalid"
+    )
+    SETTING_INVALID = _e(
+        "setting_invalid", 400, "always_use_default_sound", "invalid",
+        "always_use_default_sound must be 0 or 1",
+    )
     HIGHEST_INVALID = _e(
         "highest_invalid", 400, "message", "invalid", "message must be a message id"
     )

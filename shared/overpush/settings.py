@@ -35,8 +35,9 @@ class Settings(BaseSettings):
 
     # Where people reach this installation; used in links we e-mail. Empty: http://host:port.
     public_url: str = ""
-    # Outbound mail: an SMTP relay (smtp://user:pass@host:587, smtps://...), or when empty,
-    # each message is written to this folder as an .eml file and its links are logged.
+    # Outbound mail (sign-up, resets, device-disabled notices): an SMTP relay such as
+    # smtp://user:pass@host:25, smtp+starttls://host:587 or smtps://host:465; when empty,
+    # mail is written to mail_dir as .eml files and logged with its links.
     smtp_relay_url: str = ""
     mail_dir: str = "./var/mail"
     mail_from: str = "Overpush <noreply@localhost>"
@@ -51,6 +52,35 @@ class Settings(BaseSettings):
     # (for a receiver on the same host or network, e.g. in tests).
     callback_allow_private: bool = False
     callback_timeout: float = 5.0
+    # Apple Push Notification service, token-based (.p8 key). APNs is on when key, key id,
+    # team id and topic are all set. The key is the PEM text, or a file that holds it.
+    apns_key: str = ""
+    apns_key_file: str = ""
+    apns_key_id: str = ""
+    apns_team_id: str = ""
+    apns_topic: str = ""  # the app's bundle id
+    apns_sandbox: bool = False
+    # Only for tests and private relays: another APNs host/port, and a CA bundle to trust.
+    apns_host: str = ""
+    apns_port: int = 443
+    apns_ca_file: str = ""
+    # Firebase Cloud Messaging HTTP v1: the service-account JSON (text or file); the project
+    # id and the OAuth token URI come from it.
+    fcm_credentials: str = ""
+    fcm_credentials_file: str = ""
+    fcm_endpoint: str = "https://fcm.googleapis.com"
+    # Seconds one push may take (connect + answer) before it counts as RETRY.
+    push_timeout: float = 10.0
+    # Phone pushes answered RETRY are tried again at most this often in all, backing off
+    # from push_retry_base seconds (doubling, capped at push_retry_max).
+    push_max_attempts: int = 5
+    push_retry_base: float = 10.0
+    push_retry_max: float = 900.0
+    push_retry_interval: float = 2.0  # how often the dispatcher looks for due retries
+    # Retention: messages never synced are deleted this long after hand-off.
+    retention_days: int = 21
+    retention_interval: float = 300.0
+    retention_batch: int = 500
 
     @property
     def base_url(self) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 from overpush.settings import Settings
+from sqlalchemy import text
 
 from services.runner import Runner
 from tests.browser.conftest import Shots

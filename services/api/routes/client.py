@@ -15,6 +15,7 @@ from overpush.models import App, ClientSession, Delivery, Device, Message, User
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
+from services.api import phones
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
@@ -47,29 +48,38 @@ async def login(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONRes
 @router.post("/1/devices.json")
 async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
     name, os = (params.get("name") or "").strip(), (params.get("os") or "").strip()
+    push_token = (params.get("push_token") or "").strip()
+    encrypted = (params.get("encrypted") or "").strip() in ("1", "true")
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         # This endpoint answers errors as an object of arrays (spec §9), unlike the others.
         problems: dict[str, list[str]] = {}
         if not DEVICE_NAME.match(name):
             problems["name"] = [E.DEVICE_NAME_INVALID.text]
-        if os != "O":
+        if os not in ("O", *phones.PHONES):
             problems["os"] = [E.OS_INVALID.text]
+        elif os in phones.PHONES and not phones.valid_push_token(os, push_token):
+            problems["push_token"] = [E.PUSH_TOKEN_INVALID.text]
         if problems:
             return JSONResponse({"errors": problems, "status": 0, "request": rid},
                                 status_code=400)
-        taken = await session.scalar(
-            select(exists().where(Device.user_id == user.id, Device.name == name))
+        device = await session.scalar(
+            select(Device).where(Device.user_id == user.id, Device.name == name)
         )
-        if taken:
-            return _name_taken(rid)
-        device = Device(public_id=device_id(), user_id=user.id, name=name, os=os,
-                        enabled=True, created_at=rt.clock.now())
-        session.add(device)
+        if device is not None and not (os in phones.PHONES and device.os in phones.PHONES):
+            return _name_taken(rid)  # desktops keep spec §9's duplicate-name error
+        if device is None:
+            device = Device(public_id=device_id(), user_id=user.id, name=name, os=os,
+                            enabled=True, created_at=rt.clock.now())
+            session.add(device)
+        key = phones.register(device, os, push_token or None, encrypted)
         try:
             await session.flush()
         except IntegrityError:  # a concurrent registration of the same name won
             return _name_taken(rid)
+        await phones.release_token_elsewhere(session, device)
+    if key:  # the only time the key leaves the server
+        return ok(rid, id=device.public_id, encryption_key=key)
     return ok(rid, id=device.public_id)
 
 
@@ -101,7 +111,7 @@ async def download(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
             session, [m.id for _, m, _ in rows if m.priority == 2])
     messages = [_message_json(d, m, a, emergency.get(m.id)) for d, m, a in rows
                 if d.id not in set(expired)]
-    return ok(rid, messages=messages, user=_user_json(user), device=_device_json(device))
+    return ok(rid, messages=messages, user=_user_json(user), device=_device_json(device, user))
 
 
 def _message_json(d: Delivery, m: Message, a: App,
@@ -124,16 +134,21 @@ def _message_json(d: Delivery, m: Message, a: App,
 
 def _user_json(u: User) -> dict[str, Any]:
     return {
-        "email": u.email, "created_at": unix(u.created_at), "quiet_hours": False,
+        "email": u.email, "created_at": unix(u.created_at),
+        "quiet_hours": bool(u.quiet_start and u.quiet_end),
+        "quiet_start": u.quiet_start or "", "quiet_end": u.quiet_end or "",
+        "timezone": u.timezone, "default_sound": u.default_sound,
         "is_android_licensed": True, "is_ios_licensed": True, "is_desktop_licensed": True,
         "first_email_alias": "", "quick_quiet_until": 0, "show_team_ad": 0, "show_tipjar": 0,
     }
 
 
-def _device_json(d: Device) -> dict[str, Any]:
+def _device_json(d: Device, u: User) -> dict[str, Any]:
     return {
-        "name": d.name, "encryption_enabled": False, "default_sound": "pushover",
-        "always_use_default_sound": False, "default_high_priority_sound": "pushover",
+        "name": d.name, "encryption_enabled": d.encryption_key is not None,
+        "default_sound": u.default_sound,
+        "always_use_default_sound": d.always_use_default_sound,
+        "default_high_priority_sound": u.default_sound,
         "always_use_default_high_priority_sound": False, "dismissal_sync_enabled": False,
     }
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pyotp
 from overpush.ids import digest, random_key
-from overpush.mailer import Mailer
+from overpush.mailer import make_mailer
 from overpush.models import AccountToken, User
 from overpush.runtime import Runtime
 from sqlalchemy import select, update
@@ -65,7 +65,7 @@ async def sign_up(rt: Runtime, email: str, password: str) -> User:
             token = await issue_token(session, rt, user.id, "confirm", CONFIRM_TTL)
     except IntegrityError:
         raise AccountError("An account with this e-mail address already exists.") from None
-    await Mailer(rt.settings).send(
+    await make_mailer(rt.settings).send(
         email, "Confirm your Overpush account",
         f"Welcome to Overpush.\n\nConfirm your e-mail address by opening this link:\n\n"
         f"{rt.settings.base_url}/confirm/{token}\n\nThe link works for two days.\n",
@@ -107,7 +107,7 @@ async def request_reset(rt: Runtime, email: str) -> None:
         if user is None:
             return
         token = await issue_token(session, rt, user.id, "reset", RESET_TTL)
-    await Mailer(rt.settings).send(
+    await make_mailer(rt.settings).send(
         user.email, "Reset your Overpush password",
         f"Someone asked to reset the password of this Overpush account.\n\n"
         f"To choose a new password, open:\n\n{rt.settings.base_url}/reset/{token}\n\n"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from services.dispatcher.fanout import Target
+
+if TYPE_CHECKING:
+    from services.dispatcher.providers.phone import PhoneMessage
 
 
 class Outcome(enum.Enum):
@@ -18,13 +21,27 @@ class Outcome(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Result:
+    """An Outcome with what the vendor said: a RETRY may carry its Retry-After."""
+
+    outcome: Outcome
+    retry_after: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Push:
     target: Target
     message_id: int
     priority: int
+    phone: PhoneMessage | None = None  # what APNs/FCM carry; None for desktops
 
 
 class Provider(Protocol):
     platforms: frozenset[str]  # device `os` codes this provider serves
 
-    async def send(self, pushes: Sequence[Push]) -> list[Outcome]: ...
+    async def send(self, pushes: Sequence[Push]) -> Sequence[Outcome | Result]: ...
+
+
+def as_result(answer: Outcome | Result) -> Result:
+    return answer if isinstance(answer, Result) else Result(answer)

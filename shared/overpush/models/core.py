@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from overpush.models.base import Base, BigId, UtcDateTime
 
@@ -31,6 +32,13 @@ class User(Base):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Alert settings (phones): quiet hours are "HH:MM" in the user's own IANA time zone.
+    quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    default_sound: Mapped[str] = mapped_column(
+        String(40), default="pushover", server_default="pushover"
+    )
 
 
 class App(Base):
@@ -70,6 +78,17 @@ class Device(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Phones: the APNs/FCM token, and the per-device AES key when the device asked for one.
+    push_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    encryption_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    always_use_default_sound: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # Set when Apple or Google said the token is gone; cleared by registering again.
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    # The owner's e-mail about the disabling: claimed (set) before sending, reset on failure.
+    disabled_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Message(Base):
@@ -113,6 +132,11 @@ class Delivery(Base):
         ForeignKey("messages.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Phone pushes that got RETRY: attempts so far and when the next one is due (None = none).
+    push_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    push_retry_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, nullable=True, index=True
+    )
 
 
 class OutboxEvent(Base):
