@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -60,7 +61,10 @@ class _Server(uvicorn.Server):
 
 
 class OpsServer:
-    """Started by the runner in every process that does not run the api service."""
+    """Started by the runner in every process that does not run the api service.
+
+    OVERPUSH_OPS_PORT=0 turns it off; a port already taken (several processes on one host)
+    turns it off with a warning instead of stopping the process."""
 
     name = "ops"
 
@@ -69,19 +73,30 @@ class OpsServer:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, rt: Runtime) -> None:
+        host, port = rt.settings.http_host, rt.settings.ops_port
+        if port == 0:
+            log.info("ops endpoints off (OVERPUSH_OPS_PORT=0)")
+            return
+        try:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            sock = socket.create_server((host, port), family=family)
+        except OSError as exc:
+            # Only where several processes share one host (a pod has its own network):
+            # run the services anyway, without probes, rather than not at all.
+            log.warning("ops endpoints off: cannot listen on %s:%d (%s)", host, port, exc)
+            return
         config = uvicorn.Config(
-            create_ops_app(rt), host=rt.settings.http_host, port=rt.settings.ops_port,
-            log_config=None, lifespan="off", access_log=False, server_header=False,
-            timeout_graceful_shutdown=2,
+            create_ops_app(rt), log_config=None, lifespan="off", access_log=False,
+            server_header=False, timeout_graceful_shutdown=2,
         )
         self._server = server = _Server(config)
-        self._task = task = asyncio.create_task(server.serve(), name="ops-http")
+        self._task = task = asyncio.create_task(server.serve([sock]), name="ops-http")
         while not server.started:
             if task.done():
-                task.result()  # raises the bind error, for instance
+                task.result()
                 raise RuntimeError("ops HTTP server stopped during start-up")
             await asyncio.sleep(0.01)
-        log.info("ops endpoints on http://%s:%d", rt.settings.http_host, rt.settings.ops_port)
+        log.info("ops endpoints on http://%s:%d", host, port)
 
     async def stop(self) -> None:
         if self._server is not None:

@@ -54,3 +54,21 @@ async def test_healthz_is_503_and_livez_200_when_the_database_is_down() -> None:
                 assert (await http.get("/livez")).status_code == 200
     finally:
         await rt.close()
+
+
+async def test_a_taken_ops_port_leaves_the_services_running(tmp_path: Path) -> None:
+    # Several consumer processes on one host (not in Kubernetes, where each pod has its own
+    # network) must not stop each other over the ops port.
+    settings = sqlite_settings(tmp_path, ops_port=free_port())
+    first = Runner(Runtime.build(settings), ["dispatcher"])
+    second = Runner(Runtime.build(settings), ["quota"])
+    await first.start()
+    try:
+        await second.start()
+        assert [s.name for s in second._started] == ["ops", "quota"]
+        await second.stop()
+        base = f"http://{settings.http_host}:{settings.ops_port}"
+        async with httpx.AsyncClient(base_url=base) as http:
+            assert (await http.get("/livez")).status_code == 200
+    finally:
+        await first.stop()
