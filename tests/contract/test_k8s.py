@@ -116,8 +116,34 @@ def test_api_and_dispatcher_autoscale(overlay: str) -> None:
     hpas = of_kind(objs, "HorizontalPodAutoscaler")
     targets = {h["spec"]["scaleTargetRef"]["name"] for h in hpas}
     assert {"overpush-api", "overpush-dispatcher"} <= targets
-    deployments = {d["metadata"]["name"] for d in app_deployments(objs)}
-    assert targets <= deployments
+    deployments = {d["metadata"]["name"]: d for d in app_deployments(objs)}
+    assert targets <= set(deployments)
+    for name in targets:  # else every `kubectl apply` resets what the autoscaler chose
+        assert "replicas" not in deployments[name]["spec"], f"{overlay}: {name} sets replicas"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_let_in_only_the_served_ports(overlay: str) -> None:
+    objs = render(overlay)
+    policies = of_kind(objs, "NetworkPolicy")
+    for d in app_deployments(objs):
+        labels = d["spec"]["template"]["metadata"]["labels"]
+        mine = [p for p in policies if _selects(p["spec"]["podSelector"], labels)]
+        assert mine, f"{overlay}: no NetworkPolicy selects {d['metadata']['name']}"
+        allowed = {port["port"] for p in mine for rule in p["spec"].get("ingress", [])
+                   for port in rule.get("ports", [])}
+        served = {port["name"] for c in d["spec"]["template"]["spec"]["containers"]
+                  for port in c.get("ports", [])}
+        assert allowed == served, f"{overlay}: {d['metadata']['name']}: {allowed} != {served}"
+
+
+def _selects(selector: Obj, labels: dict[str, str]) -> bool:
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for expr in selector.get("matchExpressions", []):
+        if expr["operator"] != "In" or labels.get(expr["key"]) not in expr["values"]:
+            return False
+    return True
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
