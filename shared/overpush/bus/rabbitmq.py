@@ -81,7 +81,9 @@ class RabbitBus:
         consumers, self._consumers = self._consumers, []
         for queue, tag in consumers:
             try:
-                await queue.cancel(tag)
+                # Bounded: during a reconnect aio-pika would wait for the channel forever.
+                async with asyncio.timeout(5.0):
+                    await queue.cancel(tag)
             except Exception:  # the channel is gone already: the broker requeues for us
                 log.debug("consumer %s not cancelled", tag, exc_info=True)
         await asyncio.sleep(0)  # let deliveries received before CancelOk start their handler
