@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from overpush import logs
+from overpush import logs, schema
 from overpush.db import migrate
 from overpush.runtime import Runtime
 from overpush.settings import Settings
@@ -23,7 +23,11 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run services (all of them in one process by default)")
     run.add_argument("services", nargs="*", metavar="SERVICE",
                      help="api, dispatcher, quota, receipts or mailgw")
-    sub.add_parser("migrate", help="apply the database migrations")
+    mig = sub.add_parser("migrate", help="apply the database migrations")
+    mig.add_argument("--wait", action="store_true",
+                     help="apply nothing: wait until another process (the migration Job) has "
+                          "brought the database to this release's schema; exit 1 on timeout")
+    mig.add_argument("--timeout", type=float, default=600.0, help="seconds to wait (--wait)")
     adm = sub.add_parser("admin", help="administer users and applications")
     asub = adm.add_subparsers(dest="action", required=True)
     cu = asub.add_parser("create-user", help="create a user; prints its user key as JSON")
@@ -48,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         asyncio.run(runner.run(settings, args.services))
         return 0
+    if args.command == "migrate" and args.wait:
+        current = asyncio.run(schema.wait_until_current(settings.database_url, args.timeout))
+        return 0 if current else 1
     if args.command == "migrate":
         return _with_runtime(settings, lambda rt: migrate(rt.engine), migrate_first=False)
     if args.action == "create-user":

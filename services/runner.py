@@ -11,6 +11,8 @@ from overpush.db import migrate
 from overpush.runtime import Runtime, Service
 from overpush.settings import Settings
 
+from services.ops_server import OpsServer
+
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +55,8 @@ class Runner:
         self.rt = rt
         known = registry()
         self.services: list[Service] = [known[n]() for n in names]
+        if "api" not in names:  # probes and metrics for processes that serve no HTTP
+            self.services.insert(0, OpsServer())
         self._started: list[Service] = []
 
     async def start(self) -> None:

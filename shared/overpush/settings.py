@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     bus_prefix: str = "overpush"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # Processes without the api service serve /healthz, /livez and /metrics on this port.
+    ops_port: int = 8081
     log_level: str = "INFO"
     log_json: bool = False
 

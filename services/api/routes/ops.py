@@ -1,4 +1,4 @@
-"""Operations: /healthz (database and bus reachable) and /metrics (Prometheus)."""
+"""Operations: /healthz (database and bus reachable), /livez (process alive), /metrics."""
 
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ async def healthz(rt: RuntimeDep) -> JSONResponse:
     healthy = all(checks.values())
     return JSONResponse({"status": 1 if healthy else 0, "checks": checks},
                         status_code=200 if healthy else 503)
+
+
+@router.get("/livez")
+async def livez() -> JSONResponse:
+    # Only the event loop answering: dependencies belong to readiness (/healthz), so a broker
+    # blip does not make Kubernetes restart every api pod.
+    return JSONResponse({"status": 1})
 
 
 @router.get("/metrics")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import aio_pika
 import aiormq
@@ -18,6 +18,7 @@ from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
+    AbstractQueue,
     AbstractRobustConnection,
 )
 
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 DELIVERY_LIMIT = 20
 PUBLISH_TIMEOUT = 10.0
+# On close (SIGTERM), handlers already running get this long to finish and ack; Kubernetes'
+# terminationGracePeriodSeconds must be longer (deploy/k8s uses 60 s).
+DRAIN_TIMEOUT = 20.0
 
 
 class RabbitBus:
@@ -38,6 +42,10 @@ class RabbitBus:
         self._pub: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._channels: list[AbstractChannel] = []
+        self._consumers: list[tuple[AbstractQueue, str]] = []
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     @property
     def exchange_name(self) -> str:
@@ -62,9 +70,29 @@ class RabbitBus:
         await parking.bind(dead)
 
     async def close(self) -> None:
+        await self._drain()
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+
+    async def _drain(self) -> None:
+        """Stop new deliveries, then let the handlers in flight finish and ack them, so a
+        stopping pod completes its work instead of leaving it to be redone elsewhere."""
+        consumers, self._consumers = self._consumers, []
+        for queue, tag in consumers:
+            try:
+                # Bounded: during a reconnect aio-pika would wait for the channel forever.
+                async with asyncio.timeout(5.0):
+                    await queue.cancel(tag)
+            except Exception:  # the channel is gone already: the broker requeues for us
+                log.debug("consumer %s not cancelled", tag, exc_info=True)
+        await asyncio.sleep(0)  # let deliveries received before CancelOk start their handler
+        try:
+            async with asyncio.timeout(DRAIN_TIMEOUT):
+                await self._idle.wait()
+        except TimeoutError:
+            log.warning("%d handlers still running after %.0f s; the broker will redeliver "
+                        "their messages", self._inflight, DRAIN_TIMEOUT)
 
     async def healthy(self) -> bool:
         return self._conn is not None and not self._conn.is_closed and self._pub is not None \
@@ -117,7 +145,24 @@ class RabbitBus:
                     },
                 )
             await queue.bind(exchange, ev.routing_key)
-            await queue.consume(self._consumer(group, handler))
+            tag = await queue.consume(self._tracked(self._consumer(group, handler)))
+            self._consumers.append((queue, tag))
+
+    def _tracked(self, callback: Callable[[AbstractIncomingMessage], Awaitable[None]]
+                 ) -> Callable[[AbstractIncomingMessage], Awaitable[None]]:
+        """Counts handlers in flight, so close() can wait for them."""
+
+        async def run(message: AbstractIncomingMessage) -> None:
+            self._inflight += 1
+            self._idle.clear()
+            try:
+                await callback(message)
+            finally:
+                self._inflight -= 1
+                if not self._inflight:
+                    self._idle.set()
+
+        return run
 
     def _consumer(self, group: str, handler: Handler):  # type: ignore[no-untyped-def]
         async def on_message(message: AbstractIncomingMessage) -> None:
