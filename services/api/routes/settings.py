@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from overpush.errors import ApiError, E
+from overpush.models import User
 from overpush.sounds import BUILTIN_SOUNDS
 
 from services.api.auth import device_of, user_for_secret
@@ -22,24 +24,28 @@ CUSTOM_SOUND = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 
 @router.post("/1/users/settings.json")
 async def user_settings(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
-    """Only the parameters present change; empty quiet_start and quiet_end switch quiet
-    hours off."""
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
-        if "quiet_start" in params or "quiet_end" in params:
-            start = (params.get("quiet_start") or "").strip()
-            end = (params.get("quiet_end") or "").strip()
-            if (start or end) and not (HHMM.match(start) and HHMM.match(end)):
-                raise ApiError.of(E.QUIET_HOURS_INVALID)
-            user.quiet_start, user.quiet_end = start or None, end or None
-        if "timezone" in params:
-            user.timezone = _timezone((params.get("timezone") or "").strip())
-        if "default_sound" in params:
-            sound = (params.get("default_sound") or "").strip()
-            if sound not in BUILTIN_SOUNDS and not CUSTOM_SOUND.match(sound):
-                raise ApiError.of(E.DEFAULT_SOUND_INVALID)
-            user.default_sound = sound
+        apply_user_settings(user, params)
     return ok(rid, user=_user_json(user))
+
+
+def apply_user_settings(user: User, params: Mapping[str, str | None]) -> None:
+    """Only the parameters present change; empty quiet_start and quiet_end switch quiet
+    hours off. Shared by the Open Client API and the dashboard."""
+    if "quiet_start" in params or "quiet_end" in params:
+        start = (params.get("quiet_start") or "").strip()
+        end = (params.get("quiet_end") or "").strip()
+        if (start or end) and not (HHMM.match(start) and HHMM.match(end)):
+            raise ApiError.of(E.QUIET_HOURS_INVALID)
+        user.quiet_start, user.quiet_end = start or None, end or None
+    if "timezone" in params:
+        user.timezone = _timezone((params.get("timezone") or "").strip())
+    if "default_sound" in params:
+        sound = (params.get("default_sound") or "").strip()
+        if sound not in BUILTIN_SOUNDS and not CUSTOM_SOUND.match(sound):
+            raise ApiError.of(E.DEFAULT_SOUND_INVALID)
+        user.default_sound = sound
 
 
 def _timezone(name: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import quote_plus
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -11,12 +13,13 @@ from overpush.errors import ApiError
 from overpush.ids import random_key
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
-from overpush.models import App, AppIcon, DailyUsage, Device
+from overpush.models import App, AppIcon, DailyUsage, Device, User
 from overpush.quota import allowance
 from overpush.sounds import BUILTIN_SOUNDS
 from sqlalchemy import delete, select, update
 
 from services.api.deps import RuntimeDep, request_id_of
+from services.api.routes.settings import apply_user_settings
 from services.api.web.icons import IconError, normalise
 from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfDep, Viewer, ViewerDep
@@ -24,6 +27,7 @@ from services.api.web.sessions import CsrfDep, Viewer, ViewerDep
 router = APIRouter(include_in_schema=False)
 F = Annotated[str, Form()]
 TEST_APP = "Overpush dashboard"
+ZONES = sorted(available_timezones())
 
 
 async def _devices(rt: RuntimeDep, who: Viewer) -> list[Device]:
@@ -40,9 +44,10 @@ async def _apps(rt: RuntimeDep, who: Viewer) -> list[App]:
 
 @router.get("/")
 async def home(request: Request, rt: RuntimeDep, who: ViewerDep,
-               sent: str = "", error: str = "") -> HTMLResponse:
+               sent: str = "", saved: str = "", error: str = "") -> HTMLResponse:
     return page(request, "dashboard.html", user=who.user, devices=await _devices(rt, who),
-                apps=await _apps(rt, who), sounds=BUILTIN_SOUNDS, sent=sent, error=error)
+                apps=await _apps(rt, who), sounds=BUILTIN_SOUNDS, sent=sent, saved=saved,
+                error=error, zones=ZONES)
 
 
 @router.post("/devices/{device_id}/{action}")
@@ -88,7 +93,7 @@ async def send_test(request: Request, rt: RuntimeDep, who: ViewerDep, _: CsrfDep
                                "priority": priority})
         await accept(rt, draft, request_id_of(request), source="dashboard")
     except ApiError as exc:
-        return redirect("/?error=" + "+".join(e.message for e in exc.errors).replace(" ", "+"))
+        return redirect("/?error=" + quote_plus(" ".join(e.message for e in exc.errors)))
     return redirect("/?sent=1")
 
 
@@ -107,7 +112,7 @@ async def register_app(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csrf
         try:
             png = normalise(await icon.read())
         except IconError as exc:
-            return redirect("/?error=" + str(exc).replace(" ", "+"))
+            return redirect("/?error=" + quote_plus(str(exc)))
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         app = App(token=random_key(), name=name, owner_id=who.user.id, created_at=now,
@@ -153,3 +158,20 @@ async def regenerate(app_id: int, rt: RuntimeDep, who: ViewerDep, _: CsrfDep) ->
         await session.execute(update(App).where(App.id == app_id, App.owner_id == who.user.id)
                               .values(token=random_key()))
     return redirect(f"/apps/{app_id}")
+
+
+@router.post("/settings/alerts")
+async def alert_settings(request: Request, rt: RuntimeDep, who: ViewerDep,
+                         _: CsrfDep) -> Response:
+    form = await request.form()
+    values = {k: str(form.get(k, "")) for k in ("quiet_start", "quiet_end", "timezone",
+                                                "default_sound")}
+    async with rt.sessions() as session, session.begin():
+        user = await session.get(User, who.user.id)
+        assert user is not None
+        try:
+            apply_user_settings(user, values)
+        except ApiError as exc:
+            await session.rollback()
+            return redirect("/?error=" + quote_plus(" ".join(e.message for e in exc.errors)))
+    return redirect("/?saved=1")
