@@ -10,14 +10,32 @@ from overpush.events import Event
 Handler = Callable[[Event], Awaitable[None]]
 
 
-class Bus(Protocol):
-    """Publish events, and consume them as a named group.
+class Unroutable(Exception):
+    """A durable event was published while no consumer group subscribes to it.
 
-    * `publish` returns only once the event is safely with the bus (RabbitMQ: confirmed).
-    * Subscribers of one `group` compete for each event (one of them gets it); different
-      groups each get every event. A handler that raises gets the event again later.
+    Raised by both buses, so the outbox keeps the event and tries again later instead of
+    dropping it (RabbitMQ: a `mandatory` publish came back)."""
+
+
+class Bus(Protocol):
+    """Publish events, and consume them as a named group. Both buses keep this contract
+    (tests/contract/test_bus.py runs one suite against each):
+
+    * `publish` returns only once the event is safely with the bus (RabbitMQ: confirmed). It
+      raises otherwise (broker unreachable, timeout, closed bus); the caller retries.
+    * A durable event that no group subscribes to raises `Unroutable`; a signal
+      (`durable = False`) that nobody hears is dropped quietly.
+    * Subscribers of one `group` compete for each event (one of them gets it), whether they
+      are in one process or several; different groups each get every event. A handler that
+      raises gets the event again later (with a growing delay); after many failures the event
+      is dead-lettered rather than retried forever.
     * `broadcast=True` gives this subscriber every event, without durability: for
       fire-and-forget signals such as WebSocket nudges, where each api instance must hear all.
+    * `close()` stops every handler and is safe to call twice; `healthy()` is then False.
+    * Durability differs by design: RabbitMQ keeps an event until a handler finished with it,
+      across process crashes (an unfinished one is redelivered). The in-process bus loses what
+      was queued when its process dies; there the database is the record, and the dispatcher
+      re-dispatches undispatched messages at start-up.
     """
 
     async def start(self) -> None: ...

@@ -21,7 +21,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from overpush.bus import Handler
+from overpush.bus import Handler, Unroutable
 from overpush.events import Event, decode
 
 log = logging.getLogger(__name__)
@@ -62,16 +62,21 @@ class RabbitBus:
         await parking.bind(dead)
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        conn, self._conn, self._exchange = self._conn, None, None
+        if conn is not None:
+            await conn.close()
 
     async def healthy(self) -> bool:
-        return self._conn is not None and not self._conn.is_closed and self._pub is not None \
-            and not self._pub.is_closed
+        # A robust connection is not "closed" while it reconnects; `connected` says whether
+        # there is a live link to the broker right now.
+        conn, pub = self._conn, self._pub
+        return (conn is not None and conn.connected.is_set() and not conn.is_closed
+                and pub is not None and not pub.is_closed)
 
     async def publish(self, event: Event) -> None:
-        assert self._exchange is not None, "bus not started"
+        exchange = self._exchange
+        if exchange is None:
+            raise ConnectionError("the RabbitMQ bus is not started, or closed")
         message = aio_pika.Message(
             event.model_dump_json().encode(),
             content_type="application/json",
@@ -83,9 +88,16 @@ class RabbitBus:
         )
         # mandatory: an event no queue is bound for comes back as an error instead of vanishing,
         # and the outbox tries it again later. Signals may go nowhere, by design.
-        await self._exchange.publish(
-            message, event.routing_key, mandatory=event.durable, timeout=PUBLISH_TIMEOUT
-        )
+        try:
+            # The deadline also covers waiting for the channel while the robust connection
+            # reconnects (aio-pika waits for it without a limit): a publish never hangs, it
+            # fails, and the outbox keeps the event for a later sweep.
+            async with asyncio.timeout(PUBLISH_TIMEOUT):
+                await exchange.publish(
+                    message, event.routing_key, mandatory=event.durable, timeout=PUBLISH_TIMEOUT
+                )
+        except aiormq.exceptions.PublishError as exc:
+            raise Unroutable(f"no queue is bound for {event.routing_key}") from exc
 
     async def subscribe(
         self,

@@ -1,0 +1,232 @@
+"""Two backends, one contract: the same suite against the in-process bus and RabbitMQ.
+
+The contract is the docstring of overpush.bus.Bus. "Another process" is, on RabbitMQ, another
+connection (a second RabbitBus); the in-process bus has one bus per process, so there the
+second handle is the same bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from overpush.bus import Bus, Unroutable
+from overpush.bus.memory import MemoryBus
+from overpush.bus.rabbitmq import RabbitBus
+from overpush.events import EVENT_TYPES, DevicesNudged, Event, MessageAccepted
+
+from tests.conftest import RABBIT
+from tests.contract.samples import sample
+
+
+class Buses:
+    """Hands out started buses of one kind and closes them all afterwards."""
+
+    def __init__(self, kind: str, prefix: str) -> None:
+        self.kind, self.prefix = kind, prefix
+        self._open: list[Bus] = []
+
+    async def connect(self) -> Bus:
+        if self.kind == "memory" and self._open:
+            return self._open[0]
+        bus: Bus = MemoryBus() if self.kind == "memory" else RabbitBus(RABBIT, self.prefix)
+        await bus.start()
+        self._open.append(bus)
+        return bus
+
+    async def close(self) -> None:
+        for bus in self._open:
+            await bus.close()
+
+
+@pytest.fixture(params=["memory", "rabbitmq"])
+def kind(request: pytest.FixtureRequest) -> tuple[str, str]:
+    prefix = request.getfixturevalue("rabbit_prefix") if request.param == "rabbitmq" else ""
+    return request.param, prefix
+
+
+@pytest.fixture
+async def buses(kind: tuple[str, str]) -> AsyncIterator[Buses]:
+    b = Buses(*kind)
+    yield b
+    await b.close()
+
+
+async def until(cond: Callable[[], bool], what: str, timeout: float = 15) -> None:
+    """Wait for `cond`; fail with `what` if it does not come true (a hang guard, not a timing
+    assertion)."""
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                if cond():
+                    return
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"not in {timeout}s: {what}") from None
+
+
+async def settle() -> None:
+    """Give stray duplicates a moment to show up before counting."""
+    await asyncio.sleep(0.3)
+
+
+async def test_every_event_type_round_trips(buses: Buses) -> None:
+    bus = await buses.connect()
+    got: dict[str, list[Event]] = {key: [] for key in EVENT_TYPES}
+    for key, cls in EVENT_TYPES.items():
+        async def handler(event: Event, key: str = key) -> None:
+            got[key].append(event)
+
+        await bus.subscribe("roundtrip", [cls], handler)
+    sent = {key: sample(cls) for key, cls in EVENT_TYPES.items()}
+    for event in sent.values():
+        await bus.publish(event)
+    await until(lambda: all(got.values()), "every event type is delivered")
+    await settle()
+    for key, event in sent.items():
+        assert got[key] == [event], key
+        assert type(got[key][0]) is EVENT_TYPES[key]
+
+
+async def test_subscribers_of_one_group_compete(buses: Buses) -> None:
+    a, b = await buses.connect(), await buses.connect()
+    handled: list[tuple[str, str]] = []
+    gate = asyncio.Event()
+
+    def worker(name: str) -> Callable[[Event], object]:
+        async def handle(event: Event) -> None:
+            handled.append((name, event.event_id))
+            await gate.wait()
+
+        return handle
+
+    await a.subscribe("workers", [MessageAccepted], worker("a"), concurrency=1)  # type: ignore[arg-type]
+    await b.subscribe("workers", [MessageAccepted], worker("b"), concurrency=1)  # type: ignore[arg-type]
+    events = [sample(MessageAccepted, n) for n in range(20)]
+    await a.publish(events[0])
+    await a.publish(events[1])
+    # Each subscriber takes one event at a time, so two events in flight are with both.
+    await until(lambda: len(handled) == 2, "two events in flight")
+    assert {name for name, _ in handled} == {"a", "b"}
+
+    gate.set()
+    for event in events[2:]:
+        await b.publish(event)
+    await until(lambda: len(handled) >= len(events), "all events handled")
+    await settle()
+    assert Counter(eid for _, eid in handled) == Counter(e.event_id for e in events)
+
+
+async def test_each_group_gets_every_event(buses: Buses) -> None:
+    bus = await buses.connect()
+    seen: dict[str, list[str]] = {"dispatch": [], "count": []}
+    for group in seen:
+        async def handle(event: Event, group: str = group) -> None:
+            seen[group].append(event.event_id)
+
+        await bus.subscribe(group, [MessageAccepted], handle)
+    events = [sample(MessageAccepted, n) for n in range(5)]
+    for event in events:
+        await bus.publish(event)
+    await until(lambda: all(len(s) >= len(events) for s in seen.values()), "both groups")
+    await settle()
+    for group, ids in seen.items():
+        assert sorted(ids) == sorted(e.event_id for e in events), group
+
+
+async def test_broadcast_subscribers_each_get_every_event(buses: Buses) -> None:
+    a, b = await buses.connect(), await buses.connect()
+    heard: dict[str, list[str]] = {"a": [], "b": []}
+    for name, bus in (("a", a), ("b", b)):
+        async def on_nudge(event: Event, name: str = name) -> None:
+            heard[name].append(event.event_id)
+
+        # The same group name on purpose: every api instance subscribes as "api".
+        await bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True)
+    events = [sample(DevicesNudged, n) for n in range(3)]
+    for event in events:
+        await a.publish(event)
+    await until(lambda: all(len(h) >= len(events) for h in heard.values()), "both instances")
+    await settle()
+    for name, ids in heard.items():
+        assert ids == [e.event_id for e in events], name
+
+
+async def test_failing_handler_gets_the_event_again(buses: Buses) -> None:
+    bus = await buses.connect()
+    attempts: list[str] = []
+    done: list[str] = []
+
+    async def flaky(event: Event) -> None:
+        attempts.append(event.event_id)
+        if len(attempts) <= 2:
+            raise RuntimeError("database briefly unavailable")
+        done.append(event.event_id)
+
+    await bus.subscribe("flaky", [MessageAccepted], flaky)
+    event = sample(MessageAccepted)
+    await bus.publish(event)
+    await until(lambda: bool(done), "the handler succeeds in the end")
+    await settle()
+    assert attempts == [event.event_id] * 3
+    assert done == [event.event_id]
+
+
+async def test_durable_event_nobody_subscribes_to_raises(buses: Buses) -> None:
+    bus = await buses.connect()
+    for cls in EVENT_TYPES.values():
+        if cls.durable:
+            with pytest.raises(Unroutable):
+                await bus.publish(sample(cls))
+        else:
+            await bus.publish(sample(cls))  # a signal nobody hears is dropped quietly
+    # The bus stays usable: once a group subscribes, the same kind of event goes through.
+    got: list[Event] = []
+
+    async def handle(event: Event) -> None:
+        got.append(event)
+
+    await bus.subscribe("late", [MessageAccepted], handle)
+    event = sample(MessageAccepted)
+    await bus.publish(event)
+    await until(lambda: got == [event], "delivered after subscribing")
+
+
+async def test_close_is_clean(buses: Buses) -> None:
+    bus = await buses.connect()
+    started: list[str] = []
+    stuck = asyncio.Event()
+
+    async def slow(event: Event) -> None:
+        started.append(event.event_id)
+        await stuck.wait()
+
+    await bus.subscribe("slow", [MessageAccepted], slow, concurrency=1)
+    event = sample(MessageAccepted)
+    await bus.publish(event)
+    await until(lambda: bool(started), "handler running")
+    assert await bus.healthy()
+
+    await bus.close()  # returns although a handler was in the middle of an event
+    await bus.close()  # and a second close is harmless
+    assert not await bus.healthy()
+    with pytest.raises(Exception):  # noqa: B017 - each bus raises its own connection error
+        await bus.publish(sample(MessageAccepted))
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("bus:")]
+
+    if buses.kind == "rabbitmq":
+        # The unfinished event went back to the queue: the next subscriber of the group gets
+        # it. (The in-process bus loses it with the process; the database recovers it.)
+        redelivered: list[str] = []
+
+        async def handle(ev: Event) -> None:
+            redelivered.append(ev.event_id)
+
+        other = await buses.connect()
+        await other.subscribe("slow", [MessageAccepted], handle)
+        await until(lambda: redelivered == [event.event_id], "redelivered after close")
+    stuck.set()
+    await settle()
+    assert started == [event.event_id]
