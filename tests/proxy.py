@@ -2,7 +2,9 @@
 
 It runs its own event loop in a thread, so it keeps forwarding while the test blocks (waiting
 on a subprocess, say). `cut()` drops every open connection and refuses new ones (accepted and
-reset at once: the listening port stays ours); `restore()` forwards again.
+reset at once: the listening port stays ours); `restore()` forwards again. `pause()` keeps the
+connections but holds every byte back (a stalled broker: requests get no answer) until
+`resume()` lets them through.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class TcpProxy:
         self.port = 0
         self.accepted = 0  # connections forwarded so far, for tests to see reconnects
         self._cut = False
+        self._flowing: asyncio.Event | None = None
         self._links: set[asyncio.StreamWriter] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="tcp-proxy",
@@ -39,6 +42,7 @@ class TcpProxy:
 
     def start(self) -> int:
         self._thread.start()
+        self._flowing = self._call(_set_event())
         self._server = self._call(asyncio.start_server(self._on_client, "127.0.0.1", 0))
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
@@ -49,6 +53,14 @@ class TcpProxy:
 
     def restore(self) -> None:
         self._cut = False
+
+    def pause(self) -> None:
+        assert self._flowing is not None
+        self._loop.call_soon_threadsafe(self._flowing.clear)
+
+    def resume(self) -> None:
+        assert self._flowing is not None
+        self._loop.call_soon_threadsafe(self._flowing.set)
 
     def close(self) -> None:
         async def shutdown() -> None:
@@ -67,6 +79,8 @@ class TcpProxy:
 
     async def _cut_all(self) -> None:
         self._cut = True
+        if self._flowing is not None:
+            self._flowing.set()  # paused pipes wake up to find their connection gone
         for writer in list(self._links):
             _reset(writer)
         self._links.clear()
@@ -87,6 +101,8 @@ class TcpProxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                assert self._flowing is not None
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
@@ -95,6 +111,12 @@ class TcpProxy:
             self._links.discard(writer)
             with contextlib.suppress(OSError, RuntimeError):
                 writer.close()
+
+
+async def _set_event() -> asyncio.Event:
+    event = asyncio.Event()  # made on the proxy's loop, which it belongs to
+    event.set()
+    return event
 
 
 def _reset(writer: asyncio.StreamWriter) -> None:

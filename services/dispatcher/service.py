@@ -17,6 +17,7 @@ from services.dispatcher.providers.base import Provider, Push
 from services.dispatcher.providers.websocket import WebSocketProvider
 
 log = logging.getLogger(__name__)
+RECOVER_BATCH = 500
 
 
 class DispatcherService:
@@ -37,15 +38,32 @@ class DispatcherService:
         pass
 
     async def _recover(self, rt: Runtime) -> None:
-        """Dispatch committed messages that no dispatcher finished (a crash with the in-process
-        bus loses the queued event, never the message row)."""
-        async with rt.sessions() as session:
-            ids = list((await session.scalars(
-                select(Message.id).where(Message.dispatched_at.is_(None)).order_by(Message.id)
-            )).all())
-        if ids:
+        """Dispatch committed messages that no dispatcher finished.
+
+        Only the in-process bus needs this: it loses queued events when its process dies,
+        while the message rows stay. On RabbitMQ an unfinished event is still in its queue
+        (unacked, so redelivered), and a scan here would only race the live consumers.
+        Batches keep each transaction small, and a batch that fails is logged and left for
+        the next start instead of keeping the service from starting.
+        """
+        if not rt.settings.is_memory_bus:
+            return
+        after = 0
+        while True:
+            async with rt.sessions() as session:
+                ids = list((await session.scalars(
+                    select(Message.id)
+                    .where(Message.dispatched_at.is_(None), Message.id > after)
+                    .order_by(Message.id).limit(RECOVER_BATCH)
+                )).all())
+            if not ids:
+                return
             log.info("recovering %d undispatched messages", len(ids))
-            await self.dispatch(ids)
+            try:
+                await self.dispatch(ids)
+            except Exception:
+                log.exception("could not recover messages %s; will try at the next start", ids)
+            after = ids[-1]
 
     async def handle(self, event: Event) -> None:
         assert isinstance(event, MessageAccepted)

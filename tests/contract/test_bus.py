@@ -19,6 +19,8 @@ from overpush.events import EVENT_TYPES, DevicesNudged, Event, MessageAccepted
 
 from tests.conftest import RABBIT
 from tests.contract.samples import sample
+from tests.proxy import TcpProxy
+from tests.waiting import until
 
 
 class Buses:
@@ -54,17 +56,12 @@ async def buses(kind: tuple[str, str]) -> AsyncIterator[Buses]:
     await b.close()
 
 
-async def until(cond: Callable[[], bool], what: str, timeout: float = 15) -> None:
-    """Wait for `cond`; fail with `what` if it does not come true (a hang guard, not a timing
-    assertion)."""
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                if cond():
-                    return
-                await asyncio.sleep(0.01)
-    except TimeoutError:
-        raise AssertionError(f"not in {timeout}s: {what}") from None
+async def until_health(bus: Bus, healthy: bool, timeout: float = 15) -> None:
+    async with asyncio.timeout(timeout):
+        while True:
+            if await bus.healthy() is healthy:
+                return
+            await asyncio.sleep(0.01)
 
 
 async def settle() -> None:
@@ -230,3 +227,40 @@ async def test_close_is_clean(buses: Buses) -> None:
     stuck.set()
     await settle()
     assert started == [event.event_id]
+
+
+async def test_broadcast_subscriber_hears_of_a_gap(kind: tuple[str, str]) -> None:
+    """After its broker link drops and comes back, a broadcast subscriber is told it may have
+    missed events, and hears new ones again. (The in-process bus has no link to lose.)"""
+    if kind[0] == "memory":
+        pytest.skip("the in-process bus never loses its link")
+    with TcpProxy("127.0.0.1", 5672) as proxy:
+        bus = RabbitBus(f"amqp://guest:guest@127.0.0.1:{proxy.port}/", kind[1])
+        sender = RabbitBus(RABBIT, kind[1])
+        await bus.start()
+        await sender.start()
+        try:
+            gaps: list[int] = []
+            heard: list[str] = []
+
+            async def on_gap() -> None:
+                gaps.append(1)
+
+            async def on_nudge(event: Event) -> None:
+                heard.append(event.event_id)
+
+            await bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True, on_gap=on_gap)
+            proxy.cut()
+            await until_health(bus, False)
+            missed = sample(DevicesNudged, 1)
+            await sender.publish(missed)
+            proxy.restore()
+            await until(lambda: gaps == [1], "told of the gap once the link is back")
+            assert await bus.healthy()
+            event = sample(DevicesNudged, 2)
+            await sender.publish(event)
+            await until(lambda: event.event_id in heard, "hears new events again")
+            assert missed.event_id not in heard
+        finally:
+            await bus.close()
+            await sender.close()

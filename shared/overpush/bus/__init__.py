@@ -8,6 +8,7 @@ from typing import Protocol
 from overpush.events import Event
 
 Handler = Callable[[Event], Awaitable[None]]
+Gap = Callable[[], Awaitable[None]]
 
 
 class Unroutable(Exception):
@@ -31,6 +32,9 @@ class Bus(Protocol):
       is dead-lettered rather than retried forever.
     * `broadcast=True` gives this subscriber every event, without durability: for
       fire-and-forget signals such as WebSocket nudges, where each api instance must hear all.
+      Events published while its link to the broker is down are missed; `on_gap` is called
+      once the link is back, so the subscriber can make up for them (the in-process bus
+      never has a gap).
     * `close()` stops every handler and is safe to call twice; `healthy()` is then False.
     * Durability differs by design: RabbitMQ keeps an event until a handler finished with it,
       across process crashes (an unfinished one is redelivered). The in-process bus loses what
@@ -52,6 +56,7 @@ class Bus(Protocol):
         *,
         broadcast: bool = False,
         concurrency: int = 64,
+        on_gap: Gap | None = None,
     ) -> None: ...
 
     async def healthy(self) -> bool: ...

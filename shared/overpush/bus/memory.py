@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import count
 
-from overpush.bus import Handler, Unroutable
+from overpush.bus import Gap, Handler, Unroutable
 from overpush.events import Event
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class MemoryBus:
         *,
         broadcast: bool = False,
         concurrency: int = 64,
+        on_gap: Gap | None = None,  # never called: nothing is missed in-process
     ) -> None:
         if not self._open:
             raise ConnectionError("the in-process bus is not started")

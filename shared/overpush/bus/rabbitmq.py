@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import aio_pika
 import aiormq
@@ -21,7 +21,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from overpush.bus import Handler, Unroutable
+from overpush.bus import Gap, Handler, Unroutable
 from overpush.events import Event, decode
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ class RabbitBus:
         *,
         broadcast: bool = False,
         concurrency: int = 64,
+        on_gap: Gap | None = None,
     ) -> None:
         assert self._conn is not None, "bus not started"
         channel = await self._conn.channel()
@@ -130,6 +131,10 @@ class RabbitBus:
                 )
             await queue.bind(exchange, ev.routing_key)
             await queue.consume(self._consumer(group, handler))
+        if broadcast and on_gap is not None:
+            # Called once the robust connection has restored every channel (the exclusive
+            # queue above included): what was published in between never reached us.
+            self._conn.reconnect_callbacks.add(_after_reconnect(group, on_gap))
 
     def _consumer(self, group: str, handler: Handler):  # type: ignore[no-untyped-def]
         async def on_message(message: AbstractIncomingMessage) -> None:
@@ -155,6 +160,17 @@ class RabbitBus:
             await _settle(message.ack())
 
         return on_message
+
+
+def _after_reconnect(group: str, on_gap: Gap) -> Callable[[object], Awaitable[None]]:
+    async def reconnected(_connection: object) -> None:
+        log.info("bus reconnected; %s may have missed broadcast events meanwhile", group)
+        try:
+            await on_gap()
+        except Exception:
+            log.exception("%s could not make up for missed broadcast events", group)
+
+    return reconnected
 
 
 async def _settle(op: asyncio.Future[None] | object) -> None:
