@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 
 from overpush.db import insert_ignore
 from overpush.events import Event, MessageAccepted
@@ -18,6 +19,7 @@ from services.dispatcher.providers.websocket import WebSocketProvider
 
 log = logging.getLogger(__name__)
 RECOVER_BATCH = 500
+RECOVER_AFTER = timedelta(minutes=10)
 
 
 class DispatcherService:
@@ -40,22 +42,23 @@ class DispatcherService:
     async def _recover(self, rt: Runtime) -> None:
         """Dispatch committed messages that no dispatcher finished.
 
-        Only the in-process bus needs this: it loses queued events when its process dies,
-        while the message rows stay. On RabbitMQ an unfinished event is still in its queue
-        (unacked, so redelivered), and a scan here would only race the live consumers.
+        With the in-process bus that is every undispatched message: queued events die with
+        their process, the message rows stay. On RabbitMQ a recent message's event is still
+        queued or being handled (unacked, so redelivered after a crash): those are left to
+        their consumer. Only messages older than RECOVER_AFTER are taken, whose event was
+        dead-lettered (say, the database was down for longer than the delivery limit lasts).
         Batches keep each transaction small, and a batch that fails is logged and left for
         the next start instead of keeping the service from starting.
         """
-        if not rt.settings.is_memory_bus:
-            return
         after = 0
         while True:
+            query = (select(Message.id)
+                     .where(Message.dispatched_at.is_(None), Message.id > after)
+                     .order_by(Message.id).limit(RECOVER_BATCH))
+            if not rt.settings.is_memory_bus:
+                query = query.where(Message.created_at < rt.clock.now() - RECOVER_AFTER)
             async with rt.sessions() as session:
-                ids = list((await session.scalars(
-                    select(Message.id)
-                    .where(Message.dispatched_at.is_(None), Message.id > after)
-                    .order_by(Message.id).limit(RECOVER_BATCH)
-                )).all())
+                ids = list((await session.scalars(query)).all())
             if not ids:
                 return
             log.info("recovering %d undispatched messages", len(ids))

@@ -32,9 +32,11 @@ from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import delete, func, select, text
 
+from services.dispatcher.service import RECOVER_AFTER, DispatcherService
 from tests.clients import DesktopDevice
 from tests.conftest import RABBIT, free_port, sqlite_settings
 from tests.e2e.procs import Proc, cli, env_for
+from tests.factories import make_app, make_user
 from tests.proxy import TcpProxy
 from tests.waiting import until
 
@@ -299,7 +301,9 @@ async def test_a_dispatcher_killed_in_the_middle_of_a_message_loses_nothing(
 
         procs.append(second := Proc(env, "dispatcher", log=tmp_path / "dispatcher-2.log"))
         await inbox.wait_for(http, {"killed mid-message"})
+        # RabbitMQ redelivered it: the new dispatcher recovered nothing from the database.
         assert f"dispatched messages [{message.id}]" in second.log.read_text()
+        assert "recovering" not in second.log.read_text()
         await post(http, base, account, "afterwards")
         await inbox.wait_for(http, {"afterwards"})
         await inbox.device.close()
@@ -383,3 +387,28 @@ async def test_single_machine_killed_while_busy_loses_nothing(
         await inbox.device.close()
     inbox.assert_exactly_once(sent)
     assert again.stop() == 0
+
+
+async def test_cluster_dispatcher_recovers_only_messages_long_stuck(
+    cluster: Settings, db: Runtime
+) -> None:
+    """On RabbitMQ a recent undispatched message still has its event in a queue, so a starting
+    dispatcher leaves it alone; one stuck for long (its event dead-lettered) it dispatches."""
+    await migrate(db.engine)
+    owner = await make_user(db)
+    token = await make_app(db, owner)
+    stuck = await stage_message(db, owner.email, token, "stuck")
+    recent = await stage_message(db, owner.email, token, "recent")
+    async with db.sessions() as session, session.begin():
+        row = await session.get(Message, stuck.id)
+        assert row is not None
+        row.created_at = row.created_at - RECOVER_AFTER * 2
+    rt = Runtime.build(cluster)
+    await rt.bus.start()
+    try:
+        await DispatcherService().start(rt)
+    finally:
+        await rt.close()
+    async with db.sessions() as session:
+        assert (await session.get(Message, stuck.id, populate_existing=True)).dispatched_at  # type: ignore[union-attr]
+        assert (await session.get(Message, recent.id)).dispatched_at is None  # type: ignore[union-attr]
