@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import types
 from datetime import UTC, datetime
 from typing import Any, Literal, Union, get_args, get_origin
@@ -29,6 +30,8 @@ def _value(tp: Any, n: int, where: str) -> Any:
         return [_value(get_args(tp)[0], n, where)]
     if origin is dict:
         return {}
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return next(iter(tp))
     simple: dict[Any, Any] = {int: n, str: f"s{n}", bool: True, float: float(n),
                               datetime: datetime(2026, 11, 27, tzinfo=UTC)}
     if tp in simple:

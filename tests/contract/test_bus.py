@@ -11,6 +11,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 
+import aio_pika
 import pytest
 from overpush.bus import Bus, Unroutable
 from overpush.bus.memory import MemoryBus
@@ -49,11 +50,28 @@ def kind(request: pytest.FixtureRequest) -> tuple[str, str]:
     return request.param, prefix
 
 
+# Every group these tests subscribe; their RabbitMQ queues are deleted afterwards.
+GROUPS = ("roundtrip", "workers", "dispatch", "count", "flaky", "late", "slow")
+
+
 @pytest.fixture
 async def buses(kind: tuple[str, str]) -> AsyncIterator[Buses]:
     b = Buses(*kind)
     yield b
     await b.close()
+    if b.kind == "rabbitmq":
+        await delete_queues(b.prefix, GROUPS)
+
+
+async def delete_queues(prefix: str, groups: tuple[str, ...]) -> None:
+    conn = await aio_pika.connect(RABBIT)
+    try:
+        channel = await conn.channel()
+        for group in groups:
+            for key in EVENT_TYPES:
+                await channel.queue_delete(f"{prefix}.{group}.{key}")
+    finally:
+        await conn.close()
 
 
 async def until_health(bus: Bus, healthy: bool, timeout: float = 15) -> None:
