@@ -282,3 +282,25 @@ async def test_broadcast_subscriber_hears_of_a_gap(kind: tuple[str, str]) -> Non
         finally:
             await bus.close()
             await sender.close()
+
+
+async def test_close_loses_nothing_already_published(buses: Buses) -> None:
+    """What was published before close() is handled: by the closing subscriber before close
+    returns (in-process: the queue would die with it), or by the group's next subscriber
+    (RabbitMQ: unhandled events stay in the queue)."""
+    bus = await buses.connect()
+    handled: list[str] = []
+
+    async def slowish(event: Event) -> None:
+        await asyncio.sleep(0.05)
+        handled.append(event.event_id)
+
+    await bus.subscribe("slow", [MessageAccepted], slowish, concurrency=1)
+    events = [sample(MessageAccepted, n) for n in range(5)]
+    for event in events:
+        await bus.publish(event)
+    await bus.close()
+    if buses.kind == "rabbitmq":
+        other = await buses.connect()
+        await other.subscribe("slow", [MessageAccepted], slowish)
+    await until(lambda: set(handled) == {e.event_id for e in events}, "every event handled")

@@ -36,6 +36,9 @@ class Bus(Protocol):
       once the link is back, so the subscriber can make up for them (the in-process bus
       never has a gap).
     * `close()` stops every handler and is safe to call twice; `healthy()` is then False.
+      What was published before is not dropped by a clean close: the in-process bus lets its
+      handlers finish the queue first (for a few seconds), RabbitMQ keeps unhandled events
+      queued for the group's next subscriber.
     * Durability differs by design: RabbitMQ keeps an event until a handler finished with it,
       across process crashes (an unfinished one is redelivered). The in-process bus loses what
       was queued when its process dies; there the database is the record, and the dispatcher

@@ -7,6 +7,7 @@ each), so both buses keep one contract (see overpush.bus.Bus).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 # A failing handler gets the event again after these delays, then it is dead-lettered
 # (kept in `dead` and logged) rather than retried forever.
 RETRY_DELAYS = (0.05, 0.2, 1.0, 2.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0)
+# How long close() lets handlers finish what is queued: a clean stop should not leave work
+# to the start-up recovery (which cannot redo everything, e.g. usage counts).
+DRAIN_TIMEOUT = 5.0
 
 
 @dataclass
@@ -42,6 +46,10 @@ class MemoryBus:
         self._open = True
 
     async def close(self) -> None:
+        if self._open and self._workers:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DRAIN_TIMEOUT):
+                    await asyncio.gather(*(q.items.join() for q in self._queues.values()))
         self._open = False
         tasks = [*self._workers, *self._pending]
         for task in tasks:
@@ -101,6 +109,8 @@ class MemoryBus:
                 log.warning("handler %s failed on %s; retrying", q.name, event.event_id,
                             exc_info=True)
                 self._later(RETRY_DELAYS[attempt], q, event, attempt + 1)
+            finally:
+                q.items.task_done()
 
     def _later(self, delay: float, q: _Queue, event: Event, attempt: int) -> None:
         async def requeue() -> None:
