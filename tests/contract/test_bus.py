@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import aio_pika
 import pytest
-from overpush.bus import Bus, Unroutable
+from overpush.bus import Bus, Handler, Unroutable
 from overpush.bus.memory import MemoryBus
 from overpush.bus.rabbitmq import RabbitBus
 from overpush.events import EVENT_TYPES, DevicesNudged, Event, MessageAccepted
@@ -110,15 +110,15 @@ async def test_subscribers_of_one_group_compete(buses: Buses) -> None:
     handled: list[tuple[str, str]] = []
     gate = asyncio.Event()
 
-    def worker(name: str) -> Callable[[Event], object]:
+    def worker(name: str) -> Handler:
         async def handle(event: Event) -> None:
             handled.append((name, event.event_id))
             await gate.wait()
 
         return handle
 
-    await a.subscribe("workers", [MessageAccepted], worker("a"), concurrency=1)  # type: ignore[arg-type]
-    await b.subscribe("workers", [MessageAccepted], worker("b"), concurrency=1)  # type: ignore[arg-type]
+    await a.subscribe("workers", [MessageAccepted], worker("a"), concurrency=1)
+    await b.subscribe("workers", [MessageAccepted], worker("b"), concurrency=1)
     events = [sample(MessageAccepted, n) for n in range(20)]
     await a.publish(events[0])
     await a.publish(events[1])
