@@ -304,3 +304,47 @@ async def test_close_loses_nothing_already_published(buses: Buses) -> None:
         other = await buses.connect()
         await other.subscribe("slow", [MessageAccepted], slowish)
     await until(lambda: set(handled) == {e.event_id for e in events}, "every event handled")
+
+
+async def test_an_event_that_always_fails_is_dead_lettered(
+    buses: Buses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poison event is tried a bounded number of times, then parked, never looped."""
+    import overpush.bus.memory as memory
+    import overpush.bus.rabbitmq as rabbitmq
+
+    monkeypatch.setattr(memory, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+    monkeypatch.setattr(rabbitmq, "DELIVERY_LIMIT", 3)
+    monkeypatch.setattr(rabbitmq, "RETRY_DELAY_CAP", 0.01)
+    bus = await buses.connect()
+    attempts: list[str] = []
+
+    async def poison(event: Event) -> None:
+        attempts.append(event.event_id)
+        raise ValueError("this event can never be handled")
+
+    await bus.subscribe("flaky", [MessageAccepted], poison)
+    event = sample(MessageAccepted)
+    await bus.publish(event)
+    parked: list[str] = []
+    if isinstance(bus, MemoryBus):
+        await until(lambda: bool(bus.dead), "parked")
+        parked = [e.event_id for _, e in bus.dead]
+    else:
+        conn = await aio_pika.connect(RABBIT)
+        try:
+            channel = await conn.channel()
+            queue = await channel.declare_queue(f"{buses.prefix}.dead", passive=True)
+            async with asyncio.timeout(30):
+                while not parked:
+                    message = await queue.get(fail=False)
+                    if message is None:
+                        await asyncio.sleep(0.05)
+                        continue
+                    parked.append(message.message_id or "")
+                    await message.ack()
+        finally:
+            await conn.close()
+    await settle()
+    assert parked == [event.event_id]
+    assert 2 <= len(attempts) <= 5 and set(attempts) == {event.event_id}

@@ -27,6 +27,7 @@ from overpush.events import Event, decode
 log = logging.getLogger(__name__)
 
 DELIVERY_LIMIT = 20
+RETRY_DELAY_CAP = 5.0  # seconds a failed event waits, at most, before it is handed back
 PUBLISH_TIMEOUT = 10.0
 
 
@@ -154,7 +155,7 @@ class RabbitBus:
                             group, event.event_id, count + 1, exc_info=True)
                 # Back off before handing it back so a failing dependency is not hammered;
                 # the queue's delivery limit dead-letters it eventually.
-                await asyncio.sleep(min(0.1 * 2**count, 5.0))
+                await asyncio.sleep(min(0.1 * 2**count, RETRY_DELAY_CAP))
                 await _settle(message.reject(requeue=True))
                 return
             await _settle(message.ack())
