@@ -42,7 +42,12 @@ class ApiService:
             assert isinstance(event, DevicesNudged)
             await conns.send(event.device_ids, NEW_MESSAGES)
 
-        await rt.bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True)
+        async def on_gap() -> None:
+            # Nudges sent while our bus link was down never reached us: every device here
+            # syncs once, rather than wait for its next message.
+            await conns.broadcast(NEW_MESSAGES)
+
+        await rt.bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True, on_gap=on_gap)
         self._relay = OutboxRelay(rt)
         self._relay.start()
         config = uvicorn.Config(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 
 from overpush.db import insert_ignore
 from overpush.events import Event, MessageAccepted, ReceiptsRetryDue
@@ -24,6 +25,8 @@ from services.dispatcher.retention import RetentionLoop
 from services.dispatcher.retries import RetryLoop
 
 log = logging.getLogger(__name__)
+RECOVER_BATCH = 500
+RECOVER_AFTER = timedelta(minutes=10)
 
 
 class DispatcherService:
@@ -61,15 +64,33 @@ class DispatcherService:
             await provider.close()
 
     async def _recover(self, rt: Runtime) -> None:
-        """Dispatch committed messages that no dispatcher finished (a crash with the in-process
-        bus loses the queued event, never the message row)."""
-        async with rt.sessions() as session:
-            ids = list((await session.scalars(
-                select(Message.id).where(Message.dispatched_at.is_(None)).order_by(Message.id)
-            )).all())
-        if ids:
+        """Dispatch committed messages that no dispatcher finished.
+
+        With the in-process bus that is every undispatched message: queued events die with
+        their process, the message rows stay. On RabbitMQ a recent message's event is still
+        queued or being handled (unacked, so redelivered after a crash): those are left to
+        their consumer. Only messages older than RECOVER_AFTER are taken, whose event was
+        dead-lettered (say, the database was down for longer than the delivery limit lasts).
+        Batches keep each transaction small, and a batch that fails is logged and left for
+        the next start instead of keeping the service from starting.
+        """
+        after = 0
+        while True:
+            query = (select(Message.id)
+                     .where(Message.dispatched_at.is_(None), Message.id > after)
+                     .order_by(Message.id).limit(RECOVER_BATCH))
+            if not rt.settings.is_memory_bus:
+                query = query.where(Message.created_at < rt.clock.now() - RECOVER_AFTER)
+            async with rt.sessions() as session:
+                ids = list((await session.scalars(query)).all())
+            if not ids:
+                return
             log.info("recovering %d undispatched messages", len(ids))
-            await self.dispatch(ids)
+            try:
+                await self.dispatch(ids)
+            except Exception:
+                log.exception("could not recover messages %s; will try at the next start", ids)
+            after = ids[-1]
 
     async def handle(self, event: Event) -> None:
         if isinstance(event, ReceiptsRetryDue):

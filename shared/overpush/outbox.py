@@ -10,6 +10,7 @@ are idempotent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from sqlalchemy import delete, select
@@ -21,6 +22,9 @@ from overpush.runtime import Runtime
 
 log = logging.getLogger(__name__)
 BATCH = 500
+# Longest pause between attempts while the bus fails: how late events may go out after the
+# broker is back.
+MAX_BACKOFF = 5.0
 
 
 def add(session: AsyncSession, rt: Runtime, event: Event) -> None:
@@ -48,12 +52,14 @@ class OutboxRelay:
         rt = self._rt
         backoff = 0.0
         while True:
-            try:
-                await asyncio.wait_for(
-                    rt.outbox_wakeup.wait(), timeout=max(backoff, rt.settings.outbox_sweep_interval)
-                )
-            except TimeoutError:
-                pass
+            if backoff:
+                # While the bus fails, new commits do not trigger attempts of their own (they
+                # would hammer a broker that is down); they go out with the next attempt.
+                await asyncio.sleep(backoff)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(rt.outbox_wakeup.wait(),
+                                           timeout=rt.settings.outbox_sweep_interval)
             rt.outbox_wakeup.clear()
             try:
                 while await self.flush() == BATCH:
@@ -61,10 +67,12 @@ class OutboxRelay:
                 backoff = 0.0
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 rt.metrics.publish_failures.inc()
-                backoff = min(max(backoff * 2, 0.5), 10.0)
-                log.warning("outbox publish failed; retrying in %.1fs", backoff, exc_info=True)
+                backoff = min(max(backoff * 2, 0.5), MAX_BACKOFF)
+                log.warning("outbox publish failed (%s: %s); events stay in the outbox, "
+                            "next attempt in %.1fs", type(exc).__name__, exc, backoff)
+                log.debug("outbox publish failure", exc_info=True)
 
     async def flush(self) -> int:
         """Publish one batch of pending events; returns how many were confirmed."""
@@ -77,10 +85,9 @@ class OutboxRelay:
             rows = (await session.scalars(query)).all()
             if not rows:
                 return 0
-            results = await asyncio.gather(
-                *(rt.bus.publish(decode(r.routing_key, r.body)) for r in rows),
-                return_exceptions=True,
-            )
+            # One row failing (even one that no longer decodes) must not hold back the rest.
+            results = await asyncio.gather(*(self._publish(r) for r in rows),
+                                           return_exceptions=True)
             done = [r.id for r, res in zip(rows, results, strict=True) if res is None]
             if done:
                 await session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(done)))
@@ -89,3 +96,6 @@ class OutboxRelay:
         if failed:
             raise failed[0]
         return len(done)
+
+    async def _publish(self, row: OutboxEvent) -> None:
+        await self._rt.bus.publish(decode(row.routing_key, row.body))

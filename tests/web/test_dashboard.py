@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
-
 from overpush.models import Device, User
 from overpush.settings import Settings
+from sqlalchemy import select
+
 from services.runner import Runner
 from tests.clients import DesktopDevice
 from tests.web.helpers import Browser

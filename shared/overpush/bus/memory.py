@@ -1,13 +1,19 @@
-"""In-process bus for the single-machine default: asyncio queues, one per consumer group."""
+"""In-process bus for the single-machine default: one asyncio queue per group and event type.
+
+It mirrors the RabbitMQ topology (a queue per `<group>.<routing_key>`, competing workers on
+each), so both buses keep one contract (see overpush.bus.Bus).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import count
 
-from overpush.bus import Handler
+from overpush.bus import Gap, Handler, Unroutable
 from overpush.events import Event
 
 log = logging.getLogger(__name__)
@@ -15,42 +21,54 @@ log = logging.getLogger(__name__)
 # A failing handler gets the event again after these delays, then it is dead-lettered
 # (kept in `dead` and logged) rather than retried forever.
 RETRY_DELAYS = (0.05, 0.2, 1.0, 2.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0)
+# How long close() lets handlers finish what is queued: a clean stop should not leave work
+# to the start-up recovery (which cannot redo everything, e.g. usage counts).
+DRAIN_TIMEOUT = 5.0
 
 
 @dataclass
-class _Group:
-    handler: Handler
-    keys: frozenset[str]
-    queue: asyncio.Queue[tuple[Event, int]] = field(default_factory=asyncio.Queue)
-    workers: list[asyncio.Task[None]] = field(default_factory=list)
+class _Queue:
+    name: str
+    routing_key: str
+    items: asyncio.Queue[tuple[Event, int]] = field(default_factory=asyncio.Queue)
 
 
 class MemoryBus:
     def __init__(self) -> None:
-        self._groups: dict[str, _Group] = {}
+        self._queues: dict[str, _Queue] = {}
+        self._workers: list[asyncio.Task[None]] = []
         self._pending: set[asyncio.Task[None]] = set()
+        self._ids = count()
+        self._open = False
         self.dead: list[tuple[str, Event]] = []
 
     async def start(self) -> None:
-        pass
+        self._open = True
 
     async def close(self) -> None:
-        for group in self._groups.values():
-            for task in group.workers:
-                task.cancel()
-        for task in list(self._pending):
+        if self._open and self._workers:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DRAIN_TIMEOUT):
+                    await asyncio.gather(*(q.items.join() for q in self._queues.values()))
+        self._open = False
+        tasks = [*self._workers, *self._pending]
+        for task in tasks:
             task.cancel()
-        tasks = [t for g in self._groups.values() for t in g.workers] + list(self._pending)
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._groups.clear()
+        self._workers.clear()
+        self._queues.clear()
 
     async def healthy(self) -> bool:
-        return True
+        return self._open
 
     async def publish(self, event: Event) -> None:
-        for group in self._groups.values():
-            if event.routing_key in group.keys:
-                group.queue.put_nowait((event, 0))
+        if not self._open:
+            raise ConnectionError("the in-process bus is closed")
+        queues = [q for q in self._queues.values() if q.routing_key == event.routing_key]
+        if not queues and event.durable:
+            raise Unroutable(f"no group subscribes to {event.routing_key}")
+        for q in queues:
+            q.items.put_nowait((event, 0))
 
     async def subscribe(
         self,
@@ -60,38 +78,44 @@ class MemoryBus:
         *,
         broadcast: bool = False,
         concurrency: int = 64,
+        on_gap: Gap | None = None,  # never called: nothing is missed in-process
     ) -> None:
-        # Broadcast subscribers each get their own group, so each hears every event.
-        name = f"{group}#{len(self._groups)}" if broadcast else group
-        if name in self._groups:
-            raise ValueError(f"group {name!r} already has a subscriber in this process")
-        g = _Group(handler, frozenset(e.routing_key for e in events))
-        self._groups[name] = g
-        g.workers = [
-            asyncio.create_task(self._work(name, g), name=f"bus:{name}:{i}")
-            for i in range(concurrency)
-        ]
+        if not self._open:
+            raise ConnectionError("the in-process bus is not started")
+        for ev in events:
+            # As on RabbitMQ: a group's subscribers share its queue and compete for events,
+            # while each broadcast subscriber has a queue of its own.
+            name = f"{group}.{ev.routing_key}"
+            if broadcast:
+                name = f"{name}#{next(self._ids)}"
+            q = self._queues.setdefault(name, _Queue(name, ev.routing_key))
+            self._workers.extend(
+                asyncio.create_task(self._work(q, handler), name=f"bus:{name}:{i}")
+                for i in range(concurrency)
+            )
 
-    async def _work(self, name: str, g: _Group) -> None:
+    async def _work(self, q: _Queue, handler: Handler) -> None:
         while True:
-            event, attempt = await g.queue.get()
+            event, attempt = await q.items.get()
             try:
-                await g.handler(event)
+                await handler(event)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 if attempt >= len(RETRY_DELAYS):
-                    log.exception("event %s dead-lettered by %s", event.event_id, name)
-                    self.dead.append((name, event))
+                    log.exception("event %s dead-lettered by %s", event.event_id, q.name)
+                    self.dead.append((q.name, event))
                     continue
-                log.warning("handler %s failed on %s; retrying", name, event.event_id,
+                log.warning("handler %s failed on %s; retrying", q.name, event.event_id,
                             exc_info=True)
-                self._later(RETRY_DELAYS[attempt], g, event, attempt + 1)
+                self._later(RETRY_DELAYS[attempt], q, event, attempt + 1)
+            finally:
+                q.items.task_done()
 
-    def _later(self, delay: float, g: _Group, event: Event, attempt: int) -> None:
+    def _later(self, delay: float, q: _Queue, event: Event, attempt: int) -> None:
         async def requeue() -> None:
             await asyncio.sleep(delay)
-            g.queue.put_nowait((event, attempt))
+            q.items.put_nowait((event, attempt))
 
         task = asyncio.create_task(requeue())
         self._pending.add(task)

@@ -22,12 +22,13 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from overpush.bus import Handler
+from overpush.bus import Gap, Handler, Unroutable
 from overpush.events import Event, decode
 
 log = logging.getLogger(__name__)
 
 DELIVERY_LIMIT = 20
+RETRY_DELAY_CAP = 5.0  # seconds a failed event waits, at most, before it is handed back
 PUBLISH_TIMEOUT = 10.0
 # On close (SIGTERM), handlers already running get this long to finish and ack; Kubernetes'
 # terminationGracePeriodSeconds must be longer (deploy/k8s uses 60 s).
@@ -71,9 +72,9 @@ class RabbitBus:
 
     async def close(self) -> None:
         await self._drain()
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        conn, self._conn, self._exchange = self._conn, None, None
+        if conn is not None:
+            await conn.close()
 
     async def _drain(self) -> None:
         """Stop new deliveries, then let the handlers in flight finish and ack them, so a
@@ -95,11 +96,16 @@ class RabbitBus:
                         "their messages", self._inflight, DRAIN_TIMEOUT)
 
     async def healthy(self) -> bool:
-        return self._conn is not None and not self._conn.is_closed and self._pub is not None \
-            and not self._pub.is_closed
+        # A robust connection is not "closed" while it reconnects; `connected` says whether
+        # there is a live link to the broker right now.
+        conn, pub = self._conn, self._pub
+        return (conn is not None and conn.connected.is_set() and not conn.is_closed
+                and pub is not None and not pub.is_closed)
 
     async def publish(self, event: Event) -> None:
-        assert self._exchange is not None, "bus not started"
+        exchange = self._exchange
+        if exchange is None:
+            raise ConnectionError("the RabbitMQ bus is not started, or closed")
         message = aio_pika.Message(
             event.model_dump_json().encode(),
             content_type="application/json",
@@ -111,9 +117,16 @@ class RabbitBus:
         )
         # mandatory: an event no queue is bound for comes back as an error instead of vanishing,
         # and the outbox tries it again later. Signals may go nowhere, by design.
-        await self._exchange.publish(
-            message, event.routing_key, mandatory=event.durable, timeout=PUBLISH_TIMEOUT
-        )
+        try:
+            # The deadline also covers waiting for the channel while the robust connection
+            # reconnects (aio-pika waits for it without a limit): a publish never hangs, it
+            # fails, and the outbox keeps the event for a later sweep.
+            async with asyncio.timeout(PUBLISH_TIMEOUT):
+                await exchange.publish(
+                    message, event.routing_key, mandatory=event.durable, timeout=PUBLISH_TIMEOUT
+                )
+        except aiormq.exceptions.PublishError as exc:
+            raise Unroutable(f"no queue is bound for {event.routing_key}") from exc
 
     async def subscribe(
         self,
@@ -123,6 +136,7 @@ class RabbitBus:
         *,
         broadcast: bool = False,
         concurrency: int = 64,
+        on_gap: Gap | None = None,
     ) -> None:
         assert self._conn is not None, "bus not started"
         channel = await self._conn.channel()
@@ -147,6 +161,10 @@ class RabbitBus:
             await queue.bind(exchange, ev.routing_key)
             tag = await queue.consume(self._tracked(self._consumer(group, handler)))
             self._consumers.append((queue, tag))
+        if broadcast and on_gap is not None:
+            # Called once the robust connection has restored every channel (the exclusive
+            # queue above included): what was published in between never reached us.
+            self._conn.reconnect_callbacks.add(_after_reconnect(group, on_gap))
 
     def _tracked(self, callback: Callable[[AbstractIncomingMessage], Awaitable[None]]
                  ) -> Callable[[AbstractIncomingMessage], Awaitable[None]]:
@@ -182,12 +200,23 @@ class RabbitBus:
                             group, event.event_id, count + 1, exc_info=True)
                 # Back off before handing it back so a failing dependency is not hammered;
                 # the queue's delivery limit dead-letters it eventually.
-                await asyncio.sleep(min(0.1 * 2**count, 5.0))
+                await asyncio.sleep(min(0.1 * 2**count, RETRY_DELAY_CAP))
                 await _settle(message.reject(requeue=True))
                 return
             await _settle(message.ack())
 
         return on_message
+
+
+def _after_reconnect(group: str, on_gap: Gap) -> Callable[[object], Awaitable[None]]:
+    async def reconnected(_connection: object) -> None:
+        log.info("bus reconnected; %s may have missed broadcast events meanwhile", group)
+        try:
+            await on_gap()
+        except Exception:
+            log.exception("%s could not make up for missed broadcast events", group)
+
+    return reconnected
 
 
 async def _settle(op: asyncio.Future[None] | object) -> None:
