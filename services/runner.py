@@ -18,12 +18,14 @@ def registry() -> dict[str, Callable[[], Service]]:
     """Every service by name, in start order: consumers first, then what feeds them."""
     from services.api.service import ApiService
     from services.dispatcher.service import DispatcherService
+    from services.mailgw.service import MailGatewayService
     from services.quota.service import QuotaService
 
     return {
         "dispatcher": DispatcherService,
         "quota": QuotaService,
         "api": ApiService,
+        "mailgw": MailGatewayService,
     }
 
 

@@ -17,6 +17,7 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.mail import MailAccount, MailAlias
 
 __all__ = [
     "App",
@@ -27,6 +28,8 @@ __all__ = [
     "DailyUsage",
     "Delivery",
     "Device",
+    "MailAccount",
+    "MailAlias",
     "Message",
     "OutboxEvent",
     "ProcessedEvent",

@@ -1,0 +1,64 @@
+"""The mailgw service: an SMTP server on the runtime's event loop, feeding the one intake."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+
+from aiosmtpd.smtp import SMTP
+from overpush.runtime import Runtime
+from overpush.settings import Settings
+
+from services.mailgw import aliases
+from services.mailgw.handler import MailHandler
+
+log = logging.getLogger(__name__)
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """STARTTLS when a certificate is configured; senders keep the choice (opportunistic TLS)."""
+    if not (settings.smtp_tls_cert and settings.smtp_tls_key):
+        return None
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(settings.smtp_tls_cert, settings.smtp_tls_key)
+    return ctx
+
+
+class MailGatewayService:
+    name = "mailgw"
+
+    def __init__(self) -> None:
+        self._server: asyncio.Server | None = None
+
+    async def start(self, rt: Runtime) -> None:
+        await aliases.backfill(rt)
+        # aiosmtpd logs every command of every session at INFO; our handler logs the outcome.
+        logging.getLogger("mail.log").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
+        s = rt.settings
+        handler = MailHandler(rt)
+        tls = tls_context(s)
+        loop = asyncio.get_running_loop()
+
+        def protocol() -> SMTP:
+            return SMTP(
+                handler, data_size_limit=s.mail_max_bytes, hostname=s.mail_domain,
+                ident="Overpush e-mail gateway", tls_context=tls, require_starttls=False,
+                timeout=s.smtp_timeout, command_call_limit=20, enable_SMTPUTF8=True,
+                loop=loop,
+            )
+
+        self._server = await loop.create_server(protocol, host=s.smtp_host, port=s.smtp_port,
+                                                backlog=1024)
+        log.info("mailgw listening on smtp://%s:%d for @%s%s", s.smtp_host, s.smtp_port,
+                 s.mail_domain, " (STARTTLS)" if tls else "")
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            # Python 3.12's wait_closed also waits for open sessions; cap it.
+            try:
+                await asyncio.wait_for(self._server.wait_closed(), 5)
+            except TimeoutError:
+                log.warning("mailgw: SMTP sessions still open at shutdown")
+            self._server = None
