@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from overpush.clock import unix
-from overpush.errors import ApiError, E
+from overpush.errors import ApiError, E, FieldError
 from overpush.ids import LOWER_ALNUM, random_key
 from overpush.models import App, MailAccount, MailAlias, User
 from overpush.runtime import Runtime
@@ -109,8 +109,18 @@ async def create_alias(rt: Runtime, user_id: int,
     """A new address with its own options; a random name unless one is asked for."""
     domain = rt.settings.mail_domain
     wanted = (params.get("name") or "").strip()
-    name = alias_name(wanted, domain) if wanted else random_name()
-    options = alias_options(params)
+    errors: list[FieldError] = []
+    name, options = random_name(), AliasOptions()
+    try:
+        name = alias_name(wanted, domain) if wanted else name
+    except ApiError as exc:
+        errors += exc.errors
+    try:
+        options = alias_options(params)
+    except ApiError as exc:
+        errors += exc.errors
+    if errors:  # every problem at once, as Pushover answers
+        raise ApiError(errors)
     alias = MailAlias(
         user_id=user_id, name=name, is_default=False, sound=options.sound,
         priority=options.priority, device=options.device,
