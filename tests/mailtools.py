@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import smtplib
+import ssl
 from dataclasses import dataclass
 
 
@@ -21,11 +22,15 @@ def crlf(raw: bytes) -> bytes:
 
 
 def send_sync(host: str, port: int, to: str, raw: bytes, sender: str = "camera@example.org",
-              timeout: float = 30, as_is: bool = False) -> Reply:
+              timeout: float = 30, as_is: bool = False,
+              tls: ssl.SSLContext | None = None) -> Reply:
     """One SMTP transaction; the answer to RCPT or DATA, whichever decided it."""
     raw = raw if as_is else crlf(raw)
     with smtplib.SMTP(host, port, timeout=timeout) as smtp:
         smtp.ehlo("client.example.org")
+        if tls is not None:
+            smtp.starttls(context=tls)
+            smtp.ehlo("client.example.org")
         code, text = smtp.mail(sender)
         assert code == 250, (code, text)
         code, text = smtp.rcpt(to)

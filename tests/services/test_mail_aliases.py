@@ -123,3 +123,30 @@ def test_alias_command_line(tmp_path: Path) -> None:
     assert [a["alias"] for a in listed["aliases"]] == [user["email_alias"], "cron@pomail.net"]
     assert cli(env, "admin", "alias", "delete", "gil@example.com", "cron") == {"deleted": "cron"}
     assert len(cli(env, "admin", "alias", "list", "gil@example.com")["aliases"]) == 1
+
+
+async def test_starttls_when_a_certificate_is_configured(tmp_path: Path) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    settings = sqlite_settings(tmp_path, smtp_tls_cert=str(tmp_path / "cert.pem"),
+                               smtp_tls_key=str(tmp_path / "key.pem"))
+    from services.runner import registry
+
+    runner = Runner(Runtime.build(settings), list(registry()))
+    await runner.start()
+    try:
+        out = await admin.create_user(runner.rt, "hal@example.com", PASSWORD)
+        client = ssl.create_default_context()
+        ca.configure_trust(client)
+        reply = await send(settings.smtp_host, settings.smtp_port, out["email_alias"],
+                           b"Subject: x\r\n\r\ny\r\n", tls=client)
+        # Past STARTTLS, RCPT and DATA: refused only because hal has no device yet.
+        assert (reply.code, reply.stage) == (550, "data"), reply
+    finally:
+        await runner.stop()
