@@ -154,12 +154,6 @@ async def delete_alias(rt: Runtime, user_id: int, address: str) -> None:
         await session.execute(delete(MailAlias).where(MailAlias.id == alias.id))
 
 
-async def alias_exists(rt: Runtime, name: str) -> bool:
-    async with rt.sessions() as session:
-        found = await session.scalar(select(MailAlias.id).where(MailAlias.name == name))
-    return found is not None
-
-
 async def resolve(rt: Runtime, name: str) -> Target | None:
     """The user, gateway application and options behind one alias name, in one query."""
     async with rt.sessions() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from overpush.clock import monotonic
@@ -19,6 +20,7 @@ from services.mailgw.parse import UnreadableMail, parse
 from services.mailgw.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
+INLINE_PARSE_BYTES = 16 * 1024
 TEMPORARY = "451 4.3.0 Temporary failure, try again later"
 
 
@@ -26,6 +28,10 @@ class MailHandler:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.limiter = RateLimiter(rt.settings.mail_rate_per_minute, rt.settings.mail_rate_burst)
+        # The recipient found at RCPT, used at DATA: one lookup per mail, gone with the envelope.
+        self.targets: weakref.WeakKeyDictionary[Envelope, aliases.Target] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -39,14 +45,15 @@ class MailHandler:
             # RFC 5321 §4.5.3.1.10: the client sends the rest in another transaction.
             return "452 4.5.3 Too many recipients; send one transaction per address"
         try:
-            known = await aliases.alias_exists(self.rt, name)
+            target = await aliases.resolve(self.rt, name)
         except Exception:
             log.exception("recipient lookup failed")
             return TEMPORARY
-        if not known:
+        if target is None:
             return "550 5.1.1 No such user here"
         if not self.limiter.allow(name, monotonic()):
             return "451 4.7.1 Too much mail to this address; slow down and try again later"
+        self.targets[envelope] = target
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 2.1.5 OK"
@@ -67,13 +74,17 @@ class MailHandler:
             return TEMPORARY
 
     async def _deliver(self, envelope: Envelope, rid: str) -> str:
-        name = local_part(envelope.rcpt_tos[0], self.rt.settings.mail_domain) or ""
-        target = await aliases.resolve(self.rt, name)
-        if target is None:  # deleted between RCPT and DATA
-            return "550 5.1.1 No such user here"
+        target = self.targets.pop(envelope, None)
+        if target is None:  # RCPT always stores one; this is only a guard
+            return "503 5.5.1 Error: need RCPT command"
+        name = target.alias
         raw = envelope.original_content or b""
-        # Parsing a large or hostile mail is CPU work: keep it off the event loop.
-        mail = await asyncio.to_thread(parse, bytes(raw))
+        # Parsing a large or hostile mail is CPU work: keep it off the event loop. A small one
+        # parses faster than a hand-off to a thread.
+        if len(raw) > INLINE_PARSE_BYTES:
+            mail = await asyncio.to_thread(parse, bytes(raw))
+        else:
+            mail = parse(bytes(raw))
         params = message_params(mail, target.options, target.token, target.user_key,
                                 self.rt.clock.now())
         draft = parse_message(params)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 
 from aiosmtpd.smtp import SMTP
+from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 
@@ -14,6 +16,10 @@ from services.mailgw import aliases
 from services.mailgw.handler import MailHandler
 
 log = logging.getLogger(__name__)
+# Commands per session before aiosmtpd answers 421 and hangs up. MTAs send many mails over one
+# connection, so the mail commands get room for 100 mails; anything else (EHLO, NOOP, VRFY,
+# bogus commands) stays at aiosmtpd's 20.
+CALL_LIMITS = {"MAIL": 100, "RCPT": 200, "DATA": 100, "RSET": 100, "*": 20}
 
 
 def tls_context(settings: Settings) -> ssl.SSLContext | None:
@@ -30,9 +36,16 @@ class MailGatewayService:
 
     def __init__(self) -> None:
         self._server: asyncio.Server | None = None
+        self._relay: OutboxRelay | None = None
 
     async def start(self, rt: Runtime) -> None:
         await aliases.backfill(rt)
+        if not rt.settings.is_memory_bus:
+            # Run alone (`overpush run mailgw`), nothing else in this process would publish our
+            # accepted mail until another replica's sweep; replicas share the outbox safely
+            # (SKIP LOCKED). With the in-process bus the api service's relay is always here.
+            self._relay = OutboxRelay(rt)
+            self._relay.start()
         # aiosmtpd logs every command of every session at INFO; our handler logs the outcome.
         logging.getLogger("mail.log").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
         s = rt.settings
@@ -44,7 +57,7 @@ class MailGatewayService:
             return SMTP(
                 handler, data_size_limit=s.mail_max_bytes, hostname=s.mail_domain,
                 ident="Overpush e-mail gateway", tls_context=tls, require_starttls=False,
-                timeout=s.smtp_timeout, command_call_limit=20, enable_SMTPUTF8=True,
+                timeout=s.smtp_timeout, command_call_limit=CALL_LIMITS, enable_SMTPUTF8=True,
                 loop=loop,
             )
 
@@ -62,3 +75,8 @@ class MailGatewayService:
             except TimeoutError:
                 log.warning("mailgw: SMTP sessions still open at shutdown")
             self._server = None
+        if self._relay is not None:
+            await self._relay.stop()
+            with contextlib.suppress(Exception):
+                await self._relay.flush()  # publish what was committed up to now
+            self._relay = None
