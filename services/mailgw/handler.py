@@ -40,10 +40,6 @@ class MailHandler:
             return "550 5.7.1 Relaying denied: not a local address"
         if name in (local_part(a, self.rt.settings.mail_domain) for a in envelope.rcpt_tos):
             return "250 2.1.5 OK (duplicate recipient)"
-        if envelope.rcpt_tos:
-            # One recipient per transaction, so one DATA answer is exactly one intake's answer;
-            # RFC 5321 §4.5.3.1.10: the client sends the rest in another transaction.
-            return "452 4.5.3 Too many recipients; send one transaction per address"
         try:
             target = await aliases.resolve(self.rt, name)
         except Exception:
@@ -51,6 +47,10 @@ class MailHandler:
             return TEMPORARY
         if target is None:
             return "550 5.1.1 No such user here"
+        if envelope.rcpt_tos:
+            # One recipient per transaction, so one DATA answer is exactly one intake's answer;
+            # RFC 5321 §4.5.3.1.10: the client sends the rest in another transaction.
+            return "452 4.5.3 Too many recipients; send one transaction per address"
         if not self.limiter.allow(name, monotonic()):
             return "451 4.7.1 Too much mail to this address; slow down and try again later"
         self.targets[envelope] = target

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 # Commands per session before aiosmtpd answers 421 and hangs up. MTAs send many mails over one
 # connection, so the mail commands get room for 100 mails; anything else (EHLO, NOOP, VRFY,
 # bogus commands) stays at aiosmtpd's 20.
+BACKFILL_INTERVAL = 60.0
 CALL_LIMITS = {"MAIL": 100, "RCPT": 200, "DATA": 100, "RSET": 100, "*": 20}
 
 
@@ -37,9 +38,11 @@ class MailGatewayService:
     def __init__(self) -> None:
         self._server: asyncio.Server | None = None
         self._relay: OutboxRelay | None = None
+        self._backfill: asyncio.Task[None] | None = None
 
     async def start(self, rt: Runtime) -> None:
         await aliases.backfill(rt)
+        self._backfill = asyncio.create_task(self._keep_backfilling(rt), name="mail-backfill")
         if not rt.settings.is_memory_bus:
             # Run alone (`overpush run mailgw`), nothing else in this process would publish our
             # accepted mail until another replica's sweep; replicas share the outbox safely
@@ -66,7 +69,20 @@ class MailGatewayService:
         log.info("mailgw listening on smtp://%s:%d for @%s%s", s.smtp_host, s.smtp_port,
                  s.mail_domain, " (STARTTLS)" if tls else "")
 
+    async def _keep_backfilling(self, rt: Runtime) -> None:
+        # Users created by a path that does not make an address (an import, another service)
+        # get one within a minute, not only at the next start.
+        while True:
+            await asyncio.sleep(BACKFILL_INTERVAL)
+            try:
+                await aliases.backfill(rt)
+            except Exception:
+                log.warning("e-mail address backfill failed; will retry", exc_info=True)
+
     async def stop(self) -> None:
+        if self._backfill is not None:
+            self._backfill.cancel()
+            await asyncio.gather(self._backfill, return_exceptions=True)
         if self._server is not None:
             self._server.close()
             # Python 3.12's wait_closed also waits for open sessions; cap it.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import smtplib
 import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -120,19 +122,31 @@ async def test_refusals_at_rcpt_and_data(server: Runner, settings: Settings,
     relay = await send(host, port, "someone@example.com", mail("x", "y"))
     assert (relay.code, relay.stage) == (550, "rcpt")
 
+    # One recipient per transaction: the second is deferred (452) for another transaction.
+    other = await admin.create_user(server.rt, "carl@example.com", PASSWORD)
+    def sendmail() -> dict[str, tuple[int, bytes]]:
+        with smtplib.SMTP(host, port, timeout=30) as smtp:
+            return smtp.sendmail("cam@example.org", [
+                address, other["email_alias"], "no-one@pomail.net"
+            ], b"Subject: two\r\n\r\nfor both\r\n")
+
+    refused = await asyncio.to_thread(sendmail)  # the server runs on this event loop
+    assert refused[other["email_alias"]][0] == 452 and refused["no-one@pomail.net"][0] == 550
+
     big = await send(host, port, address, mail("big", "x" * 70 + ("\n" + "y" * 70) * 4000))
     assert (big.code, big.stage) == (552, "data"), big
 
     no_device = await send(host, port, lonely["email_alias"], mail("x", "y"))
     assert (no_device.code, no_device.stage) == (550, "data"), no_device
 
-    # Over the monthly allowance of the user's own "E-mail" application: permanent, 552 5.2.2.
+    # Over the monthly allowance of the user's own "E-mail" application (one used above by
+    # the two-recipient mail): permanent, 552 5.2.2.
     async with server.rt.sessions() as session, session.begin():
         app_id = await session.scalar(
             select(MailAccount.app_id).join(User, User.id == MailAccount.user_id)
             .where(User.email == "bob@example.com")
         )
-        await session.execute(update(App).where(App.id == app_id).values(monthly_limit=1))
+        await session.execute(update(App).where(App.id == app_id).values(monthly_limit=2))
     first = await send(host, port, address, mail("one", "fits"))
     assert first.code == 250, first
     over = await send(host, port, address, mail("two", "does not fit"))
