@@ -140,8 +140,29 @@ async def _throughput(device: DesktopDevice, http: httpx.AsyncClient, host: str,
             "queued": await _queued(device, http)}
 
 
+async def _http_baseline(device: DesktopDevice, http: httpx.AsyncClient, base: str, token: str,
+                         messages: int, connections: int) -> float:
+    """The same intake over POST /1/messages.json, for comparison on the same server."""
+    todo = iter(range(messages))
+
+    async def worker() -> None:
+        for i in todo:
+            r = await http.post(f"{base}/1/messages.json", data={
+                "token": token, "user": device.user_key, "title": f"Motion {i}",
+                "message": f"Movement detected by camera {i % 7} at the front door."})
+            assert r.status_code == 200, r.text
+
+    start = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    for _ in range(1200):
+        if await _queued(device, http) >= messages:
+            break
+        await asyncio.sleep(0.1)
+    return round(messages / (time.monotonic() - start), 1)
+
+
 async def measure(backend: str, mails: int = 1000, connections: int = 8,
-                  latency_samples: int = 50) -> dict[str, Any]:
+                  latency_samples: int = 50, http_baseline: bool = False) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-mail-"))
     db_name = prefix = ""
     if backend == "single":
@@ -179,6 +200,12 @@ async def measure(backend: str, mails: int = 1000, connections: int = 8,
                                  latency_samples)
             result = await _throughput(device, http, settings.smtp_host, settings.smtp_port, to,
                                        mails, connections)
+            if http_baseline:
+                msgs = await device.download(http)
+                await device.delete_up_to(http, max(m["id"] for m in msgs))
+                app = cli(env, "admin", "create-app", "bench@example.com", "HTTP baseline")
+                result["http_api_notifications_per_s"] = await _http_baseline(
+                    device, http, base, app["token"], mails, connections)
             await device.close()
         lat.sort()
         result["latency_ms"] = {
@@ -223,10 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mails", type=int, default=1000)
     p.add_argument("--connections", type=int, default=8)
     p.add_argument("--latency-samples", type=int, default=50)
+    p.add_argument("--http-baseline", action="store_true",
+                   help="also time the same number of messages through the HTTP API")
     args = p.parse_args(argv)
     backends = ("single", "cluster") if args.backend == "both" else (args.backend,)
     for b in backends:
-        out = asyncio.run(measure(b, args.mails, args.connections, args.latency_samples))
+        out = asyncio.run(measure(b, args.mails, args.connections, args.latency_samples,
+                                  args.http_baseline))
         print(json.dumps(out))
     return 0
 
