@@ -88,6 +88,8 @@ class MailHandler:
         params = message_params(mail, target.options, target.token, target.user_key,
                                 self.rt.clock.now())
         draft = parse_message(params)
+        # mail.image holds the first image (sniffed, at most 5 MiB) for the attachments feature;
+        # this branch's intake takes no attachment, so it stops here until accept() takes one.
         await accept(self.rt, draft, rid, source="email")
         log.info("mail %s to %s became a notification", rid, name)
         return f"250 2.0.0 OK: queued as {rid}"
