@@ -114,11 +114,18 @@ def _text_of(part: Message) -> str:
 
 
 def parse(raw: bytes) -> ParsedMail:
-    """Read what a person would see: subject, text (or HTML as text), date, first image."""
+    """Read what a person would see: subject, text (or HTML as text), date, first image.
+
+    Whatever goes wrong here is decided by the bytes alone (deep nesting exhausts the parser's
+    recursion, for one), so it is the sender's problem: UnreadableMail, answered with 554.
+    """
     try:
-        msg = email.message_from_bytes(raw)
-    except Exception as exc:  # the feed parser is lenient; this is for the truly broken
-        raise UnreadableMail(str(exc)) from exc
+        return _parse(email.message_from_bytes(raw))
+    except Exception as exc:
+        raise UnreadableMail(f"{type(exc).__name__}: {exc}"[:200]) from exc
+
+
+def _parse(msg: Message) -> ParsedMail:
     subject = decode_header_value(_raw_header(msg, "subject") or "")
     plain: str | None = None
     html: str | None = None
