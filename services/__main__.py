@@ -37,6 +37,20 @@ def parser() -> argparse.ArgumentParser:
     ca = asub.add_parser("create-app", help="register an application; prints its token")
     ca.add_argument("email", help="the owner's e-mail address")
     ca.add_argument("name")
+    al = asub.add_parser("alias", help="list, create or delete a user's e-mail addresses")
+    alsub = al.add_subparsers(dest="alias_action", required=True)
+    alsub.add_parser("list", help="a user's addresses as JSON").add_argument("email")
+    ac = alsub.add_parser("create", help="a new address with its own options")
+    ac.add_argument("email", help="the user's e-mail address")
+    ac.add_argument("--name", help="the part before @ (random if not given)")
+    ac.add_argument("--sound")
+    ac.add_argument("--priority", help="-2, -1, 0 or 1")
+    ac.add_argument("--device", help="send to this device only")
+    ac.add_argument("--ignore-timestamps", action="store_true",
+                    help="use the time of receipt, not the mail's Date header")
+    ad = alsub.add_parser("delete", help="delete an address (not the default one)")
+    ad.add_argument("email")
+    ad.add_argument("alias", help="the address or the part before @")
     return p
 
 
@@ -60,6 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.action == "create-user":
         password = sys.stdin.read().rstrip("\r\n")
         return _with_runtime(settings, lambda rt: admin.create_user(rt, args.email, password))
+    if args.action == "alias":
+        opts = {k: getattr(args, k, None) for k in ("name", "sound", "priority", "device",
+                                                    "alias")}
+        opts["ignore_timestamps"] = "1" if getattr(args, "ignore_timestamps", False) else None
+        return _with_runtime(settings, lambda rt: admin.alias_command(
+            rt, args.alias_action, args.email, opts))
     return _with_runtime(settings, lambda rt: admin.create_app(rt, args.email, args.name))
 
 

@@ -20,6 +20,7 @@ def registry() -> dict[str, Callable[[], Service]]:
     """Every service by name, in start order: consumers first, then what feeds them."""
     from services.api.service import ApiService
     from services.dispatcher.service import DispatcherService
+    from services.mailgw.service import MailGatewayService
     from services.quota.service import QuotaService
     from services.receipts.service import ReceiptsService
 
@@ -28,6 +29,7 @@ def registry() -> dict[str, Callable[[], Service]]:
         "quota": QuotaService,
         "receipts": ReceiptsService,
         "api": ApiService,
+        "mailgw": MailGatewayService,
     }
 
 

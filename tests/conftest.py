@@ -100,7 +100,7 @@ async def delete_bus_namespace(prefix: str) -> None:
 def sqlite_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/overpush.db", bus_url="memory://",
-        http_port=free_port(), **overrides,  # type: ignore[arg-type]
+        http_port=free_port(), smtp_port=free_port(), **overrides,  # type: ignore[arg-type]
     )
 
 
@@ -111,7 +111,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         return sqlite_settings(tmp_path)
     url = request.getfixturevalue("pg_url")
     prefix = request.getfixturevalue("rabbit_prefix")
-    return Settings(database_url=url, bus_url=RABBIT, bus_prefix=prefix, http_port=free_port())
+    return Settings(database_url=url, bus_url=RABBIT, bus_prefix=prefix, http_port=free_port(),
+                    smtp_port=free_port())
 
 
 @pytest.fixture

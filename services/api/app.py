@@ -8,6 +8,7 @@ from overpush.runtime import Runtime
 from services.api import responses
 from services.api.connections import Connections
 from services.api.routes import client, messages, ops, push, receipts, settings
+from services.api.routes.aliases import router as aliases_router
 from services.api.web import routes as web
 
 
@@ -18,5 +19,6 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     responses.install(app)
     for module in (messages, client, push, ops, receipts, settings):
         app.include_router(module.router)
+    app.include_router(aliases_router)  # e-mail gateway addresses
     web.install(app)
     return app

@@ -143,6 +143,19 @@ class E:
     HIGHEST_INVALID = _e(
         "highest_invalid", 400, "message", "invalid", "message must be a message id"
     )
+    ALIAS_NAME_INVALID = _e(
+        "alias_name_invalid", 400, "name", "invalid",
+        "alias name is invalid; use 3-64 characters of a-z, 0-9, '.', '_' and '-', "
+        "starting with a letter or digit",
+    )
+    ALIAS_TAKEN = _e("alias_taken", 400, "name", "invalid", "alias has already been taken")
+    ALIAS_NOT_FOUND = _e("alias_not_found", 400, "alias", "not found", "alias not found")
+    ALIAS_DEFAULT = _e(
+        "alias_default", 400, "alias", "invalid", "the default address cannot be deleted"
+    )
+    TOO_MANY_ALIASES = _e(
+        "too_many_aliases", 400, "alias", "invalid", "too many aliases; at most 100 per user"
+    )
     NOT_FOUND = _e("not_found", 404, None, "not found", "no such API call")
     METHOD_NOT_ALLOWED = _e("method_not_allowed", 405, None, "invalid", "method not allowed")
     UNAVAILABLE = _e(

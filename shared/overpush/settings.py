@@ -87,6 +87,19 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.http_host}:{self.http_port}"
+    # E-mail gateway: every user gets <random>@mail_domain; mail to it becomes a notification.
+    mail_domain: str = "pomail.net"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525  # Kubernetes maps port 25 to it (deploy/k8s): pods run unprivileged
+    # STARTTLS is offered when both are set (PEM files, e.g. mounted from a Secret).
+    smtp_tls_cert: str | None = None
+    smtp_tls_key: str | None = None
+    # Largest e-mail accepted (SMTP SIZE); larger ones get 552. Room for a 5 MiB image in base64.
+    mail_max_bytes: int = 8 * 1024 * 1024
+    # Per address: a burst of mail_rate_burst, refilled at mail_rate_per_minute; beyond it 451.
+    mail_rate_per_minute: float = 60.0
+    mail_rate_burst: int = 30
+    smtp_timeout: float = 60.0
 
     @property
     def is_sqlite(self) -> bool:

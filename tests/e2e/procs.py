@@ -24,6 +24,7 @@ def env_for(settings: Any, **extra: str) -> dict[str, str]:
         "OVERPUSH_BUS_PREFIX": settings.bus_prefix,
         "OVERPUSH_HTTP_HOST": settings.http_host,
         "OVERPUSH_HTTP_PORT": str(settings.http_port),
+        "OVERPUSH_SMTP_PORT": str(settings.smtp_port),
         **extra,
     })
     return env

@@ -15,6 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.mailgw import aliases
+
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 CONFIRM_TTL = timedelta(days=2)
@@ -62,6 +64,7 @@ async def sign_up(rt: Runtime, email: str, password: str) -> User:
         async with rt.sessions() as session, session.begin():
             session.add(user)
             await session.flush()
+            await aliases.ensure_account(session, rt, user.id)  # their e-mail gateway address
             token = await issue_token(session, rt, user.id, "confirm", CONFIRM_TTL)
     except IntegrityError:
         raise AccountError("An account with this e-mail address already exists.") from None

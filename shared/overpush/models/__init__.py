@@ -17,6 +17,7 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.mail import MailAccount, MailAlias
 from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
 from overpush.models.web import AccountToken, AppIcon, LoginAttempts, WebSession
 
@@ -32,6 +33,8 @@ __all__ = [
     "Delivery",
     "Device",
     "LoginAttempts",
+    "MailAccount",
+    "MailAlias",
     "Message",
     "OutboxEvent",
     "ProcessedEvent",
