@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from overpush.errors import ApiError, E
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
+from starlette.types import Message
 
 
 @dataclass
@@ -62,7 +63,11 @@ async def read_params(request: Request, max_bytes: int) -> Params:
                 for key, value in data.items():
                     params.add(key, value)
         elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.form(max_files=4, max_fields=200, max_part_size=max_bytes)
+            # Read within the limit first: a chunked body has no Content-Length to check.
+            body = await _read_limited(request, max_bytes)
+            form = await _replay(request, body).form(
+                max_files=4, max_fields=200, max_part_size=max_bytes
+            )
             for key, item in form.multi_items():
                 if isinstance(item, UploadFile):
                     params.files[key] = item
@@ -73,6 +78,15 @@ async def read_params(request: Request, max_bytes: int) -> Params:
     except Exception as exc:
         raise ApiError.of(E.BODY_INVALID, f"request body could not be parsed: {exc}") from None
     return params
+
+
+def _replay(request: Request, body: bytes) -> Request:
+    """The same request with its body already read, for Starlette's form parser."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)
 
 
 async def _read_limited(request: Request, max_bytes: int) -> bytes:

@@ -13,6 +13,7 @@ from overpush.ids import client_secret, device_id, digest
 from overpush.models import App, ClientSession, Delivery, Device, Message, User
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
@@ -100,6 +101,8 @@ async def download(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
         expired = [d.id for d, m, _ in rows if m.expires_at is not None and m.expires_at <= now]
         if expired:  # an expired message is never shown; it goes as soon as it is seen
             await session.execute(delete(Delivery).where(Delivery.id.in_(expired)))
+            await _forget_unwaited(session, [d.message_id for d, _, _ in rows
+                                             if d.id in set(expired)])
     messages = [_message_json(d, m, a) for d, m, a in rows if d.id not in set(expired)]
     return ok(rid, messages=messages, user=_user_json(user), device=_device_json(device))
 
@@ -148,10 +151,14 @@ async def delete_up_to(device_id: str, params: ParamsDep, rt: RuntimeDep,
             delete(Delivery).where(Delivery.device_id == device.id, Delivery.id <= int(raw))
             .returning(Delivery.message_id)
         )).all())
-        if gone:
-            # A message no device still waits for is deleted: nothing stays on the server.
-            await session.execute(delete(Message).where(
-                Message.id.in_(gone), Message.dispatched_at.is_not(None),
-                ~exists().where(Delivery.message_id == Message.id),
-            ))
+        await _forget_unwaited(session, gone)
     return ok(rid)
+
+
+async def _forget_unwaited(session: AsyncSession, message_ids: list[int]) -> None:
+    """A message no device still waits for is deleted: nothing stays on the server."""
+    if message_ids:
+        await session.execute(delete(Message).where(
+            Message.id.in_(message_ids), Message.dispatched_at.is_not(None),
+            ~exists().where(Delivery.message_id == Message.id),
+        ))
