@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from overpush.errors import ApiError, E
+from overpush.errors import ApiError, E, FieldError
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import Message
@@ -22,6 +22,7 @@ from starlette.types import Message
 class Params(Mapping[str, str | None]):
     raw: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, UploadFile] = field(default_factory=dict)
+    unstorable: list[str] = field(default_factory=list)  # keys whose values we cannot keep
 
     def add(self, key: str, value: object) -> None:
         if isinstance(value, bool):
@@ -32,7 +33,11 @@ class Params(Mapping[str, str | None]):
             return
         elif value is None:
             return
-        self.raw.setdefault(key, []).append(str(value))
+        text = str(value)
+        if _unstorable(text):
+            self.unstorable.append(key)
+            return
+        self.raw.setdefault(key, []).append(text)
 
     def __getitem__(self, key: str) -> str | None:
         vals = [v for v in self.raw[key] if v != ""]
@@ -77,7 +82,25 @@ async def read_params(request: Request, max_bytes: int) -> Params:
         raise
     except Exception as exc:
         raise ApiError.of(E.BODY_INVALID, f"request body could not be parsed: {exc}") from None
+    if params.unstorable:
+        raise ApiError([
+            FieldError(replace(E.TEXT_INVALID, field=key[:40]),
+                       f"{key[:40]} contains a NUL character or an unpaired surrogate")
+            for key in dict.fromkeys(params.unstorable)
+        ])
     return params
+
+
+def _unstorable(text: str) -> bool:
+    """PostgreSQL cannot store NUL in text, and a lone surrogate (JSON "\\ud800") cannot be
+    encoded as UTF-8 at all: refuse both here, the same way on every backend."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _replay(request: Request, body: bytes) -> Request:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -191,6 +192,31 @@ async def test_unparseable_bodies_are_4xx_envelopes(
                         "message cannot be blank"],
                token="invalid", user="invalid", message="invalid")
     assert await count(server.rt, Message) == 0
+
+
+async def test_text_no_database_can_store_is_refused_alike_on_both_backends(
+    server: Runner, http: httpx.AsyncClient, base_url: str, token: str, ann: Person
+) -> None:
+    # PostgreSQL refuses NUL in text and nothing can encode a lone surrogate: without a check
+    # these were a 200 on SQLite and a 503 ("retry") on PostgreSQL, or a 500.
+    url = f"{base_url}/1/messages.json"
+    good = {"token": token, "user": ann.key, "message": "hi"}
+    error_body(await http.post(url, data={**good, "message": "a\x00b"}), 400,
+               ["message contains a NUL character or an unpaired surrogate"], message="invalid")
+    error_body(await http.post(url, json={**good, "title": "\x00"}), 400,
+               ["title contains a NUL character or an unpaired surrogate"], title="invalid")
+    # JSON escapes, written into the body as they are: json.dumps would refuse a lone one.
+    lone = json.dumps({**good, "message": "HI", "url_title": "LO"}).replace(
+        '"HI"', '"\\ud800"').replace('"LO"', '"\\udfff"')
+    error_body(await http.post(url, content=lone, headers={"content-type": "application/json"}),
+               400, ["message contains a NUL character or an unpaired surrogate",
+                     "url_title contains a NUL character or an unpaired surrogate"],
+               message="invalid", url_title="invalid")
+    # A well-formed pair is one character, and fine.
+    pair = json.dumps({**good, "message": "HI"}).replace('"HI"', '"\\ud83d\\ude00"')
+    r = await http.post(url, content=pair, headers={"content-type": "application/json"})
+    assert_accepted(r, remaining=7499)
+    assert [m["message"] for m in await receive(ann.device, http, 1)] == ["\U0001f600"]
 
 
 async def test_body_too_large(

@@ -132,7 +132,7 @@ def test_priority_accepted(raw: str | None, value: int) -> None:
     assert ok(priority=raw).priority == value
 
 
-@pytest.mark.parametrize("raw", ["high", "1.0", "3", "-3", "2"])
+@pytest.mark.parametrize("raw", ["high", "1.0", "3", "-3", "2", "1_0", "\u0661", "9" * 5000])
 def test_priority_rejected(raw: str) -> None:
     # Emergency priority (2) is not admitted yet; its error reads like every other priority's.
     err = errors(priority=raw)
@@ -155,7 +155,7 @@ def test_unknown_sound_rejected_and_named() -> None:
 
 # -- timestamp, ttl ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw", ["yesterday", "1.5", "-1", str(2**33)])
+@pytest.mark.parametrize("raw", ["yesterday", "1.5", "-1", str(2**33), "1_331_249_662"])
 def test_timestamp_invalid(raw: str) -> None:
     err = errors(timestamp=raw)
     only(err, E.TIMESTAMP_INVALID)
@@ -167,7 +167,7 @@ def test_timestamp_zero_and_empty() -> None:
     assert ok(timestamp="").timestamp is None
 
 
-@pytest.mark.parametrize("raw", ["0", "-5", "abc", "1.5", str(2**31)])
+@pytest.mark.parametrize("raw", ["0", "-5", "abc", "1.5", str(2**31), "1_0", "\u0663"])
 def test_ttl_invalid(raw: str) -> None:
     err = errors(ttl=raw)
     assert only(err, E.TTL_INVALID) == "ttl must be a positive integer"

@@ -21,6 +21,7 @@ from services.api.responses import ok
 
 router = APIRouter()
 DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
+HIGHEST = re.compile(r"^[0-9]{1,40}\Z")  # ASCII digits only: str.isdigit() also takes '٣'
 
 
 @router.post("/1/users/login.json")
@@ -142,13 +143,15 @@ def _device_json(d: Device) -> dict[str, Any]:
 async def delete_up_to(device_id: str, params: ParamsDep, rt: RuntimeDep,
                        rid: RequestIdDep) -> JSONResponse:
     raw = (params.get("message") or "").strip()
-    if not raw.isdigit():
+    if not HIGHEST.match(raw):
         raise ApiError.of(E.HIGHEST_INVALID)
+    # Ids are 64-bit: anything larger means "everything", and must not overflow the query.
+    highest = min(int(raw), 2**63 - 1)
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, device_id)
         gone = list((await session.scalars(
-            delete(Delivery).where(Delivery.device_id == device.id, Delivery.id <= int(raw))
+            delete(Delivery).where(Delivery.device_id == device.id, Delivery.id <= highest)
             .returning(Delivery.message_id)
         )).all())
         await _forget_unwaited(session, gone)

@@ -11,7 +11,7 @@ from overpush.models import Device
 from overpush.runtime import Runtime
 from sqlalchemy import select
 
-from services.api.auth import user_for_secret
+from services.api.auth import plausible_device_id, user_for_secret
 from services.api.connections import ERROR, NEW_MESSAGES, Connections
 
 router = APIRouter()
@@ -53,6 +53,8 @@ async def _login(rt: Runtime, frame: str) -> str | None:
     if len(parts) != 3 or parts[0] != "login":
         return None
     _, device_id, secret = parts
+    if not plausible_device_id(device_id):
+        return None
     try:
         async with rt.sessions() as session, session.begin():
             user = await user_for_secret(session, secret)

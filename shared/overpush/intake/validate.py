@@ -17,6 +17,7 @@ URL_MAX = 512
 URL_TITLE_MAX = 100
 DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
 TRUE_VALUES = {"1", "true", "yes", "on"}
+INTEGER = re.compile(r"^-?[0-9]{1,18}\Z")
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,10 @@ def flag(value: str | None) -> bool:
 def _int(value: str | None) -> int | None:
     if value is None or value.strip() == "":
         return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise ValueError(value) from None
+    # ASCII digits only: int() would also take "1_000", "٣" and 4000-digit numbers.
+    if not INTEGER.match(value.strip()):
+        raise ValueError(value)
+    return int(value.strip())
 
 
 def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
