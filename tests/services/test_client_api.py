@@ -19,7 +19,15 @@ from websockets.exceptions import ConnectionClosed
 from services.runner import Runner, registry
 from tests.clients import DesktopDevice
 from tests.factories import PASSWORD, make_app, make_user
-from tests.services.people import Person, count, error_body, is_uuid, person, receive
+from tests.services.people import (
+    Person,
+    count,
+    download_until,
+    error_body,
+    is_uuid,
+    person,
+    receive,
+)
 
 BAD_SECRET = ["secret is invalid"]
 
@@ -280,3 +288,26 @@ async def test_server_shutdown_tells_devices_to_reconnect(
     finally:
         await stopping
         await device.close()
+
+
+async def test_devices_deleting_at_once_leave_nothing_behind(
+    server: Runner, http: httpx.AsyncClient, base_url: str
+) -> None:
+    # Each device's delete sees the other's queue rows as still there unless the deletes are
+    # serialized on the message: both would keep the message, and it would stay forever.
+    fay = await person(server.rt, http, base_url, "laptop", "phone", "desk", connect=False)
+    token = await make_app(server.rt, fay.account)
+    first = fay.devices[0]
+    await first.connect()
+    try:
+        for round_ in range(5):
+            r = await http.post(f"{base_url}/1/messages.json",
+                                data={"token": token, "user": fay.key, "message": "hi"})
+            assert r.status_code == 200, r.text
+            await download_until(first, http, 1)  # dispatched: every device has its row
+            tops = [max(m["id"] for m in await d.download(http)) for d in fay.devices]
+            await asyncio.gather(*(d.delete_up_to(http, top)
+                                   for d, top in zip(fay.devices, tops, strict=True)))
+            assert await count(server.rt, Message) == 0, f"round {round_}"
+    finally:
+        await fay.close()

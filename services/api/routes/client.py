@@ -101,9 +101,10 @@ async def download(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
         )).all()
         expired = [d.id for d, m, _ in rows if m.expires_at is not None and m.expires_at <= now]
         if expired:  # an expired message is never shown; it goes as soon as it is seen
+            mids = [d.message_id for d, _, _ in rows if d.id in set(expired)]
+            await _lock_messages(session, mids)
             await session.execute(delete(Delivery).where(Delivery.id.in_(expired)))
-            await _forget_unwaited(session, [d.message_id for d, _, _ in rows
-                                             if d.id in set(expired)])
+            await _forget_unwaited(session, mids)
     messages = [_message_json(d, m, a) for d, m, a in rows if d.id not in set(expired)]
     return ok(rid, messages=messages, user=_user_json(user), device=_device_json(device))
 
@@ -150,12 +151,27 @@ async def delete_up_to(device_id: str, params: ParamsDep, rt: RuntimeDep,
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, device_id)
+        await _lock_messages(session, list((await session.scalars(
+            select(Delivery.message_id)
+            .where(Delivery.device_id == device.id, Delivery.id <= highest)
+        )).all()))
         gone = list((await session.scalars(
             delete(Delivery).where(Delivery.device_id == device.id, Delivery.id <= highest)
             .returning(Delivery.message_id)
         )).all())
         await _forget_unwaited(session, gone)
     return ok(rid)
+
+
+async def _lock_messages(session: AsyncSession, message_ids: list[int]) -> None:
+    """Serialize the devices deleting the same messages. Without this, two devices deleting
+    at once on PostgreSQL each still see the other's queue row, and neither deletes the
+    message. Locks are taken in id order, as the dispatcher takes them, so no deadlock."""
+    if message_ids:
+        await session.execute(
+            select(Message.id).where(Message.id.in_(message_ids)).order_by(Message.id)
+            .with_for_update()
+        )
 
 
 async def _forget_unwaited(session: AsyncSession, message_ids: list[int]) -> None:
