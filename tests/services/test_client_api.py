@@ -178,6 +178,11 @@ async def test_deleting_on_every_device_leaves_nothing_on_the_server(
         for m in body["messages"]:
             assert m["id_str"] == str(m["id"]) and m["umid_str"] == str(m["umid"])
             assert (m["app"], m["acked"], m["priority"]) == ("Monitor", 0, 0)
+        # pushover-complete sends parameters in a urlencoded body even on GET.
+        r = await http.request("GET", f"{base_url}/1/messages.json",
+                               content=f"secret={phone.secret}&device_id={phone.device_id}",
+                               headers={"content-type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 200 and r.json()["messages"] == body["messages"], r.text
         # Deleting up to the first id leaves the second.
         first, second = body["messages"]
         await phone.delete_up_to(http, first["id"])
@@ -208,7 +213,8 @@ async def test_websocket_login(
     for frame in ("hello\n", "login\n", f"login:{dev}\n", f"login:{dev}:{secret}:x\n",
                   f"login:{dev}:{'x' * 60}\n", f"login:nosuchdevice:{secret}\n",
                   f"login:{dev}:{bob.device.secret}\n", f"logout:{dev}:{secret}\n",
-                  f"login:a\x00b:{secret}\n", f"login:{dev}:\x00\n"):
+                  f"login:a\x00b:{secret}\n", f"login:{dev}:\x00\n",
+                  f"login:{dev}:{secret}\n".encode()):  # binary, not the text frame
         await expect_error_then_close(ann.device.ws_url, frame)
 
     await ann.device.connect()  # asserts that '!' comes first, as a binary frame

@@ -25,11 +25,15 @@ async def push(ws: WebSocket) -> None:
     conns: Connections = ws.app.state.connections
     await ws.accept()
     try:
-        frame = await asyncio.wait_for(ws.receive_text(), LOGIN_TIMEOUT)
-    except (TimeoutError, WebSocketDisconnect, KeyError, RuntimeError):
+        first = await asyncio.wait_for(ws.receive(), LOGIN_TIMEOUT)
+    except (TimeoutError, WebSocketDisconnect, RuntimeError):
         await _close(ws)
         return
-    device_id = await _login(rt, frame)
+    if first["type"] == "websocket.disconnect":
+        return
+    # The login is a text frame; anything else (a binary frame) is a failed login: 'E'.
+    frame = first.get("text")
+    device_id = await _login(rt, frame) if isinstance(frame, str) else None
     if device_id is None:
         await ws.send_bytes(ERROR)  # E: do not reconnect; log in again
         await _close(ws)
