@@ -81,7 +81,9 @@ async def read_params(request: Request, max_bytes: int) -> Params:
     except ApiError:
         raise
     except Exception as exc:
-        raise ApiError.of(E.BODY_INVALID, f"request body could not be parsed: {exc}") from None
+        # Starlette wraps multipart errors in an HTTPException whose str() starts "400: ".
+        reason = getattr(exc, "detail", None) or exc
+        raise ApiError.of(E.BODY_INVALID, f"request body could not be parsed: {reason}") from None
     if params.unstorable:
         raise ApiError([
             FieldError(replace(E.TEXT_INVALID, field=key[:40]),

@@ -174,16 +174,17 @@ async def test_unparseable_bodies_are_4xx_envelopes(
     good = {"token": token, "user": ann.key, "message": "hi"}
     built = httpx.Request("POST", url, files={k: (None, v) for k, v in good.items()})
     raw, ctype = built.read(), built.headers["content-type"]
-    for content, content_type in [
-        (raw[: len(raw) // 2], ctype),
-        (raw, "multipart/form-data"),
-        (raw, "multipart/form-data; boundary=nothere"),
-        (b"garbage", ctype),
+    # A body cut short is read leniently (clients' terminators vary): what arrived is checked.
+    r = await http.post(url, content=raw[: len(raw) // 2], headers={"content-type": ctype})
+    error_body(r, 400, ["user identifier is invalid", "message cannot be blank"],
+               user="invalid", message="invalid")
+    for content, content_type, reason in [
+        (raw, "multipart/form-data", "Missing boundary in multipart."),
+        (raw, "multipart/form-data; boundary=nothere", "Invalid multipart data."),
+        (b"garbage", ctype, "Invalid multipart data."),
     ]:
         r = await http.post(url, content=content, headers={"content-type": content_type})
-        assert 400 <= r.status_code < 500, r.text
-        assert r.json()["status"] == 0 and is_uuid(r.json()["request"])
-        assert r.json()["errors"]
+        error_body(r, 400, [f"request body could not be parsed: {reason}"])
 
     # A body of a type we do not read: its parameters are not there, which is reported.
     r = await http.post(url, content=httpx.QueryParams(good).__str__().encode(),
