@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from overpush.errors import ApiError, E
+from overpush.errors import ApiError, E, FieldError
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
+from starlette.types import Message
 
 
 @dataclass
 class Params(Mapping[str, str | None]):
     raw: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, UploadFile] = field(default_factory=dict)
+    unstorable: list[str] = field(default_factory=list)  # keys whose values we cannot keep
 
     def add(self, key: str, value: object) -> None:
         if isinstance(value, bool):
@@ -31,7 +33,11 @@ class Params(Mapping[str, str | None]):
             return
         elif value is None:
             return
-        self.raw.setdefault(key, []).append(str(value))
+        text = str(value)
+        if _unstorable(text):
+            self.unstorable.append(key)
+            return
+        self.raw.setdefault(key, []).append(text)
 
     def __getitem__(self, key: str) -> str | None:
         vals = [v for v in self.raw[key] if v != ""]
@@ -62,7 +68,11 @@ async def read_params(request: Request, max_bytes: int) -> Params:
                 for key, value in data.items():
                     params.add(key, value)
         elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.form(max_files=4, max_fields=200, max_part_size=max_bytes)
+            # Read within the limit first: a chunked body has no Content-Length to check.
+            body = await _read_limited(request, max_bytes)
+            form = await _replay(request, body).form(
+                max_files=4, max_fields=200, max_part_size=max_bytes
+            )
             for key, item in form.multi_items():
                 if isinstance(item, UploadFile):
                     params.files[key] = item
@@ -71,8 +81,37 @@ async def read_params(request: Request, max_bytes: int) -> Params:
     except ApiError:
         raise
     except Exception as exc:
-        raise ApiError.of(E.BODY_INVALID, f"request body could not be parsed: {exc}") from None
+        # Starlette wraps multipart errors in an HTTPException whose str() starts "400: ".
+        reason = getattr(exc, "detail", None) or exc
+        raise ApiError.of(E.BODY_INVALID, f"request body could not be parsed: {reason}") from None
+    if params.unstorable:
+        raise ApiError([
+            FieldError(replace(E.TEXT_INVALID, field=key[:40]),
+                       f"{key[:40]} contains a NUL character or an unpaired surrogate")
+            for key in dict.fromkeys(params.unstorable)
+        ])
     return params
+
+
+def _unstorable(text: str) -> bool:
+    """PostgreSQL cannot store NUL in text, and a lone surrogate (JSON "\\ud800") cannot be
+    encoded as UTF-8 at all: refuse both here, the same way on every backend."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _replay(request: Request, body: bytes) -> Request:
+    """The same request with its body already read, for Starlette's form parser."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)
 
 
 async def _read_limited(request: Request, max_bytes: int) -> bytes:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from overpush.errors import ApiError, E
+from overpush.errors import ApiError, E, FieldError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 
@@ -40,7 +40,8 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         spec = {404: E.NOT_FOUND, 405: E.METHOD_NOT_ALLOWED}.get(exc.status_code, E.BODY_INVALID)
-        return _answer(request, ApiError.of(spec))
+        # Keep Starlette's headers: a 405 must say which methods are allowed (Allow).
+        return _answer(request, ApiError([FieldError(spec)], headers=dict(exc.headers or {})))
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         return _answer(request, ApiError.of(E.BODY_INVALID, f"invalid request: {exc}"))

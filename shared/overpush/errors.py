@@ -94,6 +94,11 @@ class E:
         "receipt not found; may be invalid or expired",
     )
     BODY_INVALID = _e("body_invalid", 400, None, "invalid", "request body could not be parsed")
+    # The field is the offending parameter's name, filled in where the error is raised.
+    TEXT_INVALID = _e(
+        "text_invalid", 400, None, "invalid",
+        "a parameter contains a NUL character or an unpaired surrogate",
+    )
     BODY_TOO_LARGE = _e(
         "body_too_large", 413, None, "invalid", "request body is too large"
     )

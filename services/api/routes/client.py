@@ -14,6 +14,7 @@ from overpush.ids import client_secret, device_id, digest
 from overpush.models import App, ClientSession, Delivery, Device, Message, User
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import phones
 from services.api.auth import device_of, user_for_secret
@@ -23,6 +24,7 @@ from services.api.web.accounts import authenticate, totp_ok
 
 router = APIRouter()
 DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
+HIGHEST = re.compile(r"^[0-9]{1,40}\Z")  # ASCII digits only: str.isdigit() also takes '٣'
 
 
 @router.post("/1/users/login.json")
@@ -106,7 +108,10 @@ async def download(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
         )).all()
         expired = [d.id for d, m, _ in rows if m.expires_at is not None and m.expires_at <= now]
         if expired:  # an expired message is never shown; it goes as soon as it is seen
+            mids = [d.message_id for d, _, _ in rows if d.id in set(expired)]
+            await _lock_messages(session, mids)
             await session.execute(delete(Delivery).where(Delivery.id.in_(expired)))
+            await _forget_unwaited(session, mids)
         emergency = await receipts.of_messages(
             session, [m.id for _, m, _ in rows if m.priority == 2])
     messages = [_message_json(d, m, a, emergency.get(m.id)) for d, m, a in rows
@@ -157,20 +162,42 @@ def _device_json(d: Device, u: User) -> dict[str, Any]:
 async def delete_up_to(device_id: str, params: ParamsDep, rt: RuntimeDep,
                        rid: RequestIdDep) -> JSONResponse:
     raw = (params.get("message") or "").strip()
-    if not raw.isdigit():
+    if not HIGHEST.match(raw):
         raise ApiError.of(E.HIGHEST_INVALID)
+    # Ids are 64-bit: anything larger means "everything", and must not overflow the query.
+    highest = min(int(raw), 2**63 - 1)
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, device_id)
+        await _lock_messages(session, list((await session.scalars(
+            select(Delivery.message_id)
+            .where(Delivery.device_id == device.id, Delivery.id <= highest)
+        )).all()))
         gone = list((await session.scalars(
-            delete(Delivery).where(Delivery.device_id == device.id, Delivery.id <= int(raw))
+            delete(Delivery).where(Delivery.device_id == device.id, Delivery.id <= highest)
             .returning(Delivery.message_id)
         )).all())
-        if gone:
-            # A message no device still waits for is deleted: nothing stays on the server.
-            await session.execute(delete(Message).where(
-                Message.id.in_(gone), Message.dispatched_at.is_not(None),
-                ~exists().where(Delivery.message_id == Message.id),
-                ~receipts.keeps_message(Message.id),
-            ))
+        await _forget_unwaited(session, gone)
     return ok(rid)
+
+
+async def _lock_messages(session: AsyncSession, message_ids: list[int]) -> None:
+    """Serialize the devices deleting the same messages. Without this, two devices deleting
+    at once on PostgreSQL each still see the other's queue row, and neither deletes the
+    message. Locks are taken in id order, as the dispatcher takes them, so no deadlock."""
+    if message_ids:
+        await session.execute(
+            select(Message.id).where(Message.id.in_(message_ids)).order_by(Message.id)
+            .with_for_update()
+        )
+
+
+async def _forget_unwaited(session: AsyncSession, message_ids: list[int]) -> None:
+    """A message no device still waits for is deleted: nothing stays on the server (but an
+    open emergency receipt keeps its message, to re-alert)."""
+    if message_ids:
+        await session.execute(delete(Message).where(
+            Message.id.in_(message_ids), Message.dispatched_at.is_not(None),
+            ~exists().where(Delivery.message_id == Message.id),
+            ~receipts.keeps_message(Message.id),
+        ))

@@ -11,7 +11,7 @@ from overpush.models import Device
 from overpush.runtime import Runtime
 from sqlalchemy import select
 
-from services.api.auth import user_for_secret
+from services.api.auth import plausible_device_id, user_for_secret
 from services.api.connections import ERROR, NEW_MESSAGES, Connections
 
 router = APIRouter()
@@ -25,11 +25,15 @@ async def push(ws: WebSocket) -> None:
     conns: Connections = ws.app.state.connections
     await ws.accept()
     try:
-        frame = await asyncio.wait_for(ws.receive_text(), LOGIN_TIMEOUT)
-    except (TimeoutError, WebSocketDisconnect, KeyError, RuntimeError):
+        first = await asyncio.wait_for(ws.receive(), LOGIN_TIMEOUT)
+    except (TimeoutError, WebSocketDisconnect, RuntimeError):
         await _close(ws)
         return
-    device_id = await _login(rt, frame)
+    if first["type"] == "websocket.disconnect":
+        return
+    # The login is a text frame; anything else (a binary frame) is a failed login: 'E'.
+    frame = first.get("text")
+    device_id = await _login(rt, frame) if isinstance(frame, str) else None
     if device_id is None:
         await ws.send_bytes(ERROR)  # E: do not reconnect; log in again
         await _close(ws)
@@ -53,6 +57,8 @@ async def _login(rt: Runtime, frame: str) -> str | None:
     if len(parts) != 3 or parts[0] != "login":
         return None
     _, device_id, secret = parts
+    if not plausible_device_id(device_id):
+        return None
     try:
         async with rt.sessions() as session, session.begin():
             user = await user_for_secret(session, secret)

@@ -58,7 +58,8 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
         if any(uid not in active for uid in ids.values()):
             raise ApiError.of(E.USER_NO_DEVICES)
 
-        limit = app.monthly_limit or rt.settings.app_monthly_limit
+        # 0 is a real limit (the app is switched off), so only None means the default.
+        limit = rt.settings.app_monthly_limit if app.monthly_limit is None else app.monthly_limit
         admitted, allowance = await reserve(session, app.id, len(ids), limit, now)
         if not admitted:
             raise ApiError(

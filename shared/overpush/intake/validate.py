@@ -23,6 +23,7 @@ RETRY_MIN = 30
 EXPIRE_MAX = 10800
 TAG_MAX = 100
 TAGS_MAX = 20
+INTEGER = re.compile(r"^-?[0-9]{1,18}\Z")
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,10 @@ def flag(value: str | None) -> bool:
 def _int(value: str | None) -> int | None:
     if value is None or value.strip() == "":
         return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise ValueError(value) from None
+    # ASCII digits only: int() would also take "1_000", "٣" and 4000-digit numbers.
+    if not INTEGER.match(value.strip()):
+        raise ValueError(value)
+    return int(value.strip())
 
 
 def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
