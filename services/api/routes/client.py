@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from overpush.clock import unix
 from overpush.errors import ApiError, E
 from overpush.ids import client_secret, device_id, digest
-from overpush.models import App, ClientSession, Delivery, Device, Message, User
+from overpush.models import App, Attachment, ClientSession, Delivery, Device, Message, User
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
+from services.api.routes.attachments import attachment_url
 
 router = APIRouter()
 DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
@@ -84,27 +86,34 @@ def _name_taken(rid: str) -> JSONResponse:
 
 
 @router.get("/1/messages.json")
-async def download(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
+async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
+                   rid: RequestIdDep) -> JSONResponse:
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, params.get("device_id"))
         device.last_seen_at = now
         rows = (await session.execute(
-            select(Delivery, Message, App)
+            select(Delivery, Message, App, Attachment.content_type)
             .join(Message, Message.id == Delivery.message_id)
             .join(App, App.id == Message.app_id)
+            .outerjoin(Attachment, Attachment.id == Message.attachment_id)
             .where(Delivery.device_id == device.id)
             .order_by(Delivery.id)
         )).all()
-        expired = [d.id for d, m, _ in rows if m.expires_at is not None and m.expires_at <= now]
+        expired = {d.id: m.id for d, m, _, _ in rows
+                   if m.expires_at is not None and m.expires_at <= now}
         if expired:  # an expired message is never shown; it goes as soon as it is seen
             await session.execute(delete(Delivery).where(Delivery.id.in_(expired)))
-    messages = [_message_json(d, m, a) for d, m, a in rows if d.id not in set(expired)]
+            await purge_messages(session, list(expired.values()))
+    base = str(request.base_url).rstrip("/")
+    messages = [_message_json(d, m, a, ctype, base) for d, m, a, ctype in rows
+                if d.id not in expired]
     return ok(rid, messages=messages, user=_user_json(user), device=_device_json(device))
 
 
-def _message_json(d: Delivery, m: Message, a: App) -> dict[str, Any]:
+def _message_json(d: Delivery, m: Message, a: App, ctype: str | None,
+                  base: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": d.id, "id_str": str(d.id), "umid": m.id, "umid_str": str(m.id),
         "message": m.body, "app": a.name, "aid": a.id, "aid_str": str(a.id),
@@ -116,6 +125,10 @@ def _message_json(d: Delivery, m: Message, a: App) -> dict[str, Any]:
                        ("url_title", m.url_title)):
         if value:
             out[key] = value
+    if ctype is not None:
+        # Fetch it (with secret and device_id) before update_highest_message deletes it.
+        out["attachment"] = attachment_url(base, m.id, ctype)
+        out["attachment_type"] = ctype
     return out
 
 
@@ -149,9 +162,21 @@ async def delete_up_to(device_id: str, params: ParamsDep, rt: RuntimeDep,
             .returning(Delivery.message_id)
         )).all())
         if gone:
-            # A message no device still waits for is deleted: nothing stays on the server.
-            await session.execute(delete(Message).where(
-                Message.id.in_(gone), Message.dispatched_at.is_not(None),
-                ~exists().where(Delivery.message_id == Message.id),
-            ))
+            await purge_messages(session, gone)
     return ok(rid)
+
+
+async def purge_messages(session: AsyncSession, message_ids: list[int]) -> None:
+    """A message no device still waits for is deleted, and with it an attachment no message
+    still points at: nothing stays on the server."""
+    attachment_ids = {a for a in (await session.scalars(
+        delete(Message).where(
+            Message.id.in_(message_ids), Message.dispatched_at.is_not(None),
+            ~exists().where(Delivery.message_id == Message.id),
+        ).returning(Message.attachment_id)
+    )).all() if a is not None}
+    if attachment_ids:
+        await session.execute(delete(Attachment).where(
+            Attachment.id.in_(attachment_ids),
+            ~exists().where(Message.attachment_id == Attachment.id),
+        ))

@@ -6,9 +6,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from overpush.attachments import CheckedImage
 from overpush.errors import ApiError, E, FieldError
+from overpush.html import sanitize
 from overpush.ids import is_key
-from overpush.sounds import BUILTIN_SOUNDS
 
 MAX_USERS = 50
 MESSAGE_MAX = 1024
@@ -16,6 +17,9 @@ TITLE_MAX = 250
 URL_MAX = 512
 URL_TITLE_MAX = 100
 DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
+# Built-in and custom sound names alike (spec §0); whether the name exists for the app is
+# decided in accept, once the app is known.
+SOUND_NAME = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 TRUE_VALUES = {"1", "true", "yes", "on"}
 
 
@@ -34,6 +38,7 @@ class MessageDraft:
     html: bool = False
     monospace: bool = False
     ttl: int | None = None
+    attachment: CheckedImage | None = None  # checked by the route (a worker thread)
 
 
 def flag(value: str | None) -> bool:
@@ -100,7 +105,7 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
         err(E.PRIORITY_INVALID, "priority must be -2, -1, 0 or 1")
 
     sound = (p.get("sound") or "").strip() or None
-    if sound is not None and sound not in BUILTIN_SOUNDS:
+    if sound is not None and not SOUND_NAME.match(sound):
         err(E.SOUND_INVALID, f"sound {sound[:40]!r} is not a valid sound")
 
     timestamp = None
@@ -122,6 +127,9 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
     html, monospace = flag(p.get("html")), flag(p.get("monospace"))
     if html and monospace:
         err(E.HTML_AND_MONOSPACE)
+    elif html and message.strip():
+        # Keep only Pushover's subset; what is stored is what a device may render.
+        message = sanitize(message)
 
     if errors:
         raise ApiError(errors)

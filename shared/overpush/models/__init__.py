@@ -17,16 +17,30 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.sending import (
+    AppCapacity,
+    Attachment,
+    CustomSound,
+    Glance,
+    Group,
+    GroupMember,
+)
 
 __all__ = [
     "App",
+    "AppCapacity",
     "AppUsage",
+    "Attachment",
     "Base",
     "BigId",
     "ClientSession",
+    "CustomSound",
     "DailyUsage",
     "Delivery",
     "Device",
+    "Glance",
+    "Group",
+    "GroupMember",
     "Message",
     "OutboxEvent",
     "ProcessedEvent",
