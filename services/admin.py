@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from overpush.ids import random_key
-from overpush.models import App, User
+from overpush.models import App, Group, User
 from overpush.runtime import Runtime
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -24,7 +24,11 @@ async def create_user(rt: Runtime, email: str, password: str) -> dict[str, Any]:
         raise AdminError(f"not an e-mail address: {email!r}")
     if len(password) < 8:
         raise AdminError("the password must have at least 8 characters")
-    user = User(user_key=random_key(), email=email, password_hash=await rt.passwords.hash(password),
+    key = random_key()
+    async with rt.sessions() as session:  # user and group keys share one namespace
+        while await session.scalar(select(exists().where(Group.group_key == key))):
+            key = random_key()
+    user = User(user_key=key, email=email, password_hash=await rt.passwords.hash(password),
                 created_at=rt.clock.now())
     try:
         async with rt.sessions() as session, session.begin():
