@@ -7,7 +7,16 @@ from overpush.runtime import Runtime
 
 from services.api import responses
 from services.api.connections import Connections
-from services.api.routes import attachments, client, groups, messages, ops, push, sounds
+from services.api.routes import (
+    attachments,
+    client,
+    groups,
+    messages,
+    ops,
+    push,
+    sounds,
+    validate,
+)
 
 
 def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
@@ -15,6 +24,6 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     app.state.runtime = rt
     app.state.connections = Connections(rt.metrics) if connections is None else connections
     responses.install(app)
-    for module in (messages, client, push, ops, attachments, groups, sounds):
+    for module in (messages, client, push, ops, attachments, groups, sounds, validate):
         app.include_router(module.router)
     return app
