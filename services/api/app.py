@@ -10,6 +10,7 @@ from services.api.connections import Connections
 from services.api.routes import (
     attachments,
     client,
+    glances,
     groups,
     messages,
     ops,
@@ -24,6 +25,7 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     app.state.runtime = rt
     app.state.connections = Connections(rt.metrics) if connections is None else connections
     responses.install(app)
-    for module in (messages, client, push, ops, attachments, groups, sounds, validate):
+    for module in (messages, client, push, ops, attachments, groups, sounds, validate,
+                   glances):
         app.include_router(module.router)
     return app
