@@ -12,6 +12,7 @@ from services.api.routes import (
     client,
     glances,
     groups,
+    limits,
     messages,
     ops,
     push,
@@ -26,6 +27,6 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     app.state.connections = Connections(rt.metrics) if connections is None else connections
     responses.install(app)
     for module in (messages, client, push, ops, attachments, groups, sounds, validate,
-                   glances):
+                   glances, limits):
         app.include_router(module.router)
     return app
