@@ -39,5 +39,11 @@ async def receive(dev: DesktopDevice, http: httpx.AsyncClient) -> list[dict[str,
         # Not dev.sync(): SQLite reuses the ids of deleted messages, so its umid dedupe
         # would hide a new message that got a deleted one's id.
         if messages := await dev.download(http):
+            for m in messages:  # as a client must: fetch attachments before deleting
+                if "attachment" in m:
+                    r = await http.get(m["attachment"], params={
+                        "secret": dev.secret, "device_id": dev.device_id})
+                    assert r.status_code == 200, r.text
+                    m["attachment_bytes"] = r.content
             await dev.delete_up_to(http, max(m["id"] for m in messages))
             return messages

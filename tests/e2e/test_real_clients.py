@@ -67,7 +67,7 @@ async def test_pushover_complete(server: Runner, base_url: str, tmp_path: Path,
             "<b>backup</b> done", 1, "Backup", 1, "doorbell")
         assert (m["url"], m["url_title"], m["date"]) == ("https://example.com/log", "Log",
                                                         1_700_000_000)
-        assert m["attachment_type"] == "image/png"
+        assert m["attachment_type"] == "image/png" and m["attachment_bytes"] == png
         assert await phone.download(http) == []  # only the named device
 
         # Default html=False arrives as the string "False": plain text, to every device.
@@ -131,7 +131,7 @@ async def test_apprise(server: Runner, base_url: str, tmp_path: Path) -> None:
                 "disk full", "Alert", 1, "bike")
 
         # A named device, a supplemental URL, HTML, and an image attachment.
-        (tmp_path / "graph.jpg").write_bytes(image_bytes("JPEG"))
+        (tmp_path / "graph.jpg").write_bytes(jpeg := image_bytes("JPEG"))
         url = (f"pover://{laptop.user_key}@{token}/phone?url=https://example.com/x"
                f"&url_title=Graph")
         attach = apprise.AppriseAttachment(str(tmp_path / "graph.jpg"))
@@ -141,7 +141,7 @@ async def test_apprise(server: Runner, base_url: str, tmp_path: Path) -> None:
         [m] = await receive(phone, http)
         assert (m["message"], m["html"], m["url"], m["url_title"]) == (
             "<i>load</i> high", 1, "https://example.com/x", "Graph")
-        assert m["attachment_type"] == "image/jpeg"
+        assert m["attachment_type"] == "image/jpeg" and m["attachment_bytes"] == jpeg
         assert await laptop.download(http) == []
 
         # A group target (#key).
