@@ -47,7 +47,7 @@ async def test_glance_is_stored_pushed_and_fetched(server: Runner, base_url: str
         assert isinstance(g, dict) and g["percent"] == 75  # the user's glance is unchanged
 
         for data, key in (({}, "errors"), ({"percent": "101"}, "percent"),
-                          ({"count": "x"}, "count"), ({"title": "t" * 101}, "text")):
+                          ({"count": "x"}, "count"), ({"title": "t" * 101}, "title")):
             r = await http.post(url, data={"token": token, "user": watch.user_key, **data})
             assert r.status_code == 400 and key in r.json(), r.text
         r = await http.post(url, data={"token": token, "user": "u" * 30, "text": "x"})

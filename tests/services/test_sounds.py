@@ -88,3 +88,10 @@ def test_add_sound_refuses_bad_names_and_files(tmp_path: Path) -> None:
                              timeout=60)
         assert out.returncode == 1 and text in out.stdout, out.stdout
     assert cli(env, "admin", "add-sound", token, "fine", str(tmp_path / "ok.mp3"))["type"] == "mp3"
+    # The quota commands of the same CLI.
+    assert cli(env, "admin", "set-limit", token, "120")["monthly_limit"] == 120
+    assert cli(env, "admin", "add-capacity", token, "25000")["capacity_remaining"] == 25_000
+    assert cli(env, "admin", "add-capacity", token, "10000")["capacity_remaining"] == 35_000
+    out = subprocess.run([OVERPUSH, "admin", "add-capacity", token, "999"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "packs" in out.stdout

@@ -7,6 +7,7 @@ devices with '!' like a message; a device then fetches GET /1/glances.json?secre
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter
@@ -38,7 +39,8 @@ def parse_fields(params: Params) -> dict[str, Any]:
         if name in params:
             value = (params.get(name) or "").strip() or None
             if value is not None and len(value) > TEXT_MAX:
-                errors.append(FieldError(E.GLANCE_FIELD_TOO_LONG,
+                # The per-field key names the field that is too long.
+                errors.append(FieldError(replace(E.GLANCE_FIELD_TOO_LONG, field=name),
                                          f"{name} is too long; the limit is {TEXT_MAX}"))
             fields[name] = value
     for name, spec, low, high in (("count", E.COUNT_INVALID, -(2**31), 2**31 - 1),
