@@ -109,6 +109,7 @@ async def test_bad_attachments_are_refused_with_the_attachment_field(
             body = r.json()
             assert body["attachment"] == "invalid" and text in body["errors"][0], body
             assert body["status"] == 0 and body["request"]
+            assert r.headers["X-Limit-App-Remaining"] == "7500"  # on refusals too
         assert await _count(server, Message) == 0
 
 
