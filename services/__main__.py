@@ -51,6 +51,18 @@ def parser() -> argparse.ArgumentParser:
     ad = alsub.add_parser("delete", help="delete an address (not the default one)")
     ad.add_argument("email")
     ad.add_argument("alias", help="the address or the part before @")
+    snd = asub.add_parser("add-sound", help="upload a custom sound (MP3 or WAV) for an app")
+    snd.add_argument("token")
+    snd.add_argument("name", help="1-20 of A-Z a-z 0-9 _ -, not a built-in sound")
+    snd.add_argument("file")
+    snd.add_argument("--description", help="shown in sounds.json (default: the name)")
+    sl = asub.add_parser("set-limit", help="set an app's monthly allowance (0 = the default)")
+    sl.add_argument("token")
+    sl.add_argument("limit", type=int)
+    cap = asub.add_parser("add-capacity",
+                          help="add purchased capacity: 10000, 25000, 50000, 100000 or 500000")
+    cap.add_argument("token")
+    cap.add_argument("amount", type=int)
     return p
 
 
@@ -80,7 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         opts["ignore_timestamps"] = "1" if getattr(args, "ignore_timestamps", False) else None
         return _with_runtime(settings, lambda rt: admin.alias_command(
             rt, args.alias_action, args.email, opts))
-    return _with_runtime(settings, lambda rt: admin.create_app(rt, args.email, args.name))
+    actions: dict[str, Callable[[Runtime], Awaitable[Any]]] = {
+        "create-app": lambda rt: admin.create_app(rt, args.email, args.name),
+        "add-sound": lambda rt: admin.add_sound(rt, args.token, args.name, args.file,
+                                                args.description),
+        "set-limit": lambda rt: admin.set_limit(rt, args.token, args.limit),
+        "add-capacity": lambda rt: admin.add_capacity(rt, args.token, args.amount),
+    }
+    return _with_runtime(settings, actions[args.action])
 
 
 def _with_runtime(settings: Settings, action: Callable[[Runtime], Awaitable[Any]],

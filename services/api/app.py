@@ -7,7 +7,20 @@ from overpush.runtime import Runtime
 
 from services.api import responses
 from services.api.connections import Connections
-from services.api.routes import client, messages, ops, push, receipts, settings
+from services.api.routes import (
+    attachments,
+    client,
+    glances,
+    groups,
+    limits,
+    messages,
+    ops,
+    push,
+    receipts,
+    settings,
+    sounds,
+    validate,
+)
 from services.api.routes.aliases import router as aliases_router
 from services.api.web import routes as web
 
@@ -17,7 +30,8 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     app.state.runtime = rt
     app.state.connections = Connections(rt.metrics) if connections is None else connections
     responses.install(app)
-    for module in (messages, client, push, ops, receipts, settings):
+    for module in (messages, client, push, ops, receipts, settings, attachments, groups, sounds,
+                   validate, glances, limits):
         app.include_router(module.router)
     app.include_router(aliases_router)  # e-mail gateway addresses
     web.install(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -31,9 +32,14 @@ def request_id_of(request: Request) -> str:
     return rid
 
 
-async def get_params(request: Request) -> Params:
+async def get_params(request: Request) -> AsyncIterator[Params]:
     rt = get_runtime(request)
-    return await read_params(request, rt.settings.max_request_bytes)
+    params = await read_params(request, rt.settings.max_request_bytes)
+    try:
+        yield params
+    finally:  # uploaded parts (attachments) spool to temporary files: close them
+        for upload in params.files.values():
+            await upload.close()
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -93,6 +93,48 @@ class E:
         "receipt_not_found", 400, "receipt", "not found",
         "receipt not found; may be invalid or expired",
     )
+    ATTACHMENT_TOO_LARGE = _e(
+        "attachment_too_large", 400, "attachment", "invalid",
+        "attachment is too large; the limit is 5242880 bytes",
+    )
+    ATTACHMENT_INVALID = _e(
+        "attachment_invalid", 400, "attachment", "invalid",
+        "attachment must be a JPEG, PNG, GIF or WebP image",
+    )
+    ATTACHMENT_NOT_FOUND = _e(
+        "attachment_not_found", 404, "attachment", "not found",
+        "attachment not found; fetch it before deleting its message",
+    )
+    GROUP_NOT_FOUND = _e(
+        "group_not_found", 400, "group", "not found",
+        "group not found or you are not authorized to edit it",
+    )
+    GROUP_NAME_INVALID = _e(
+        "group_name_invalid", 400, "name", "invalid", "name must have 1 to 100 characters"
+    )
+    MEMBER_EXISTS = _e(
+        "member_exists", 400, "user", "invalid", "user is already a member of this group"
+    )
+    MEMBER_MISSING = _e(
+        "member_missing", 400, "user", "invalid", "user is not a member of this group"
+    )
+    MEMO_TOO_LONG = _e("memo_too_long", 400, "memo", "invalid", "memo is too long")
+    VALIDATE_USER_INVALID = _e("validate_user_invalid", 400, "user", "invalid",
+                               "user key is invalid")
+    VALIDATE_DEVICE_INVALID = _e("validate_device_invalid", 400, "device",
+                                 "invalid for this user", "device name is not valid for user")
+    GLANCE_EMPTY = _e(
+        "glance_empty", 400, None, "invalid",
+        "at least one of title, text, subtext, count or percent is required",
+    )
+    GLANCE_FIELD_TOO_LONG = _e(
+        "glance_field_too_long", 400, "text", "invalid", "field is too long"
+    )
+    COUNT_INVALID = _e("count_invalid", 400, "count", "invalid", "count must be an integer")
+    PERCENT_INVALID = _e(
+        "percent_invalid", 400, "percent", "invalid", "percent must be an integer from 0 to 100"
+    )
+    SOUND_NOT_FOUND = _e("sound_not_found", 404, "sound", "not found", "sound not found")
     BODY_INVALID = _e("body_invalid", 400, None, "invalid", "request body could not be parsed")
     # The field is the offending parameter's name, filled in where the error is raised.
     TEXT_INVALID = _e(

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush.db import insert_ignore
-from overpush.models import AppUsage
+from overpush.models import App, AppCapacity, AppUsage
 
 CENTRAL = ZoneInfo("America/Chicago")
 
@@ -34,7 +34,7 @@ def period_of(now: datetime) -> Period:
 
 @dataclass(frozen=True)
 class Allowance:
-    limit: int
+    limit: int  # the monthly allowance plus purchased capacity still unused
     remaining: int
     reset: int  # unix seconds
 
@@ -46,35 +46,102 @@ class Allowance:
         }
 
 
+def combine(monthly: int, used: int, purchased: int, reset: int) -> Allowance:
+    """What clients see: purchased capacity counts towards both the limit and what is left."""
+    return Allowance(monthly + purchased, max(monthly - used, 0) + purchased, reset)
+
+
 async def reserve(
     session: AsyncSession, app_id: int, count: int, limit: int, now: datetime
 ) -> tuple[bool, Allowance]:
-    """Admit `count` messages if they fit, in one conditional UPDATE (never read-then-write),
-    so concurrent requests can never together exceed the limit."""
+    """Admit `count` messages if they fit, with conditional UPDATEs (never read-then-write),
+    so concurrent requests can never together exceed the allowance plus purchased capacity.
+
+    The monthly allowance is used first, then purchased capacity. On (False, ...) part of the
+    allowance may have been taken in this transaction: the caller must roll it back (accept
+    raises inside its transaction, which does).
+    """
     period = period_of(now)
     reset = int(period.reset_at.timestamp())
     await session.execute(insert_ignore(
         session, AppUsage, [{"app_id": app_id, "period": period.key, "used": 0}],
         ["app_id", "period"],
     ))
+    row = AppUsage.app_id == app_id, AppUsage.period == period.key
     used = await session.scalar(
-        update(AppUsage)
-        .where(AppUsage.app_id == app_id, AppUsage.period == period.key,
-               AppUsage.used + count <= limit)
-        .values(used=AppUsage.used + count)
+        update(AppUsage).where(*row, AppUsage.used + count <= limit)
+        .values(used=AppUsage.used + count, last_take=count)
         .returning(AppUsage.used)
     )
     if used is not None:
-        return True, Allowance(limit, limit - used, reset)
-    current = await session.scalar(
-        select(AppUsage.used).where(AppUsage.app_id == app_id, AppUsage.period == period.key)
+        return True, combine(limit, used, await _purchased(session, app_id), reset)
+    purchased = await _purchased(session, app_id)
+    if purchased <= 0:  # nothing bought: the answer is no, and nothing was written
+        used = await _used(session, app_id, period.key)
+        return False, combine(limit, used, 0, reset)
+    # Take what is left of the allowance (the row lock makes this exact) ...
+    left = case((AppUsage.used >= limit, 0), else_=limit - AppUsage.used)
+    take_expr = case((left < count, left), else_=count)
+    took = (await session.execute(
+        update(AppUsage).where(*row)
+        .values(last_take=take_expr, used=AppUsage.used + take_expr)
+        .returning(AppUsage.last_take, AppUsage.used)
+    )).one()
+    # ... and the rest from purchased capacity, only if enough remains.
+    rest = count - took.last_take
+    remaining = await session.scalar(
+        update(AppCapacity)
+        .where(AppCapacity.app_id == app_id, AppCapacity.remaining >= rest)
+        .values(remaining=AppCapacity.remaining - rest)
+        .returning(AppCapacity.remaining)
     )
-    return False, Allowance(limit, limit - (current or 0), reset)
+    if remaining is None:
+        before = took.used - took.last_take  # as it will be after the caller's rollback
+        return False, combine(limit, before, await _purchased(session, app_id), reset)
+    return True, combine(limit, took.used, remaining, reset)
+
+
+async def _purchased(session: AsyncSession, app_id: int) -> int:
+    value = await session.scalar(
+        select(AppCapacity.remaining).where(AppCapacity.app_id == app_id)
+    )
+    return value or 0
+
+
+async def _used(session: AsyncSession, app_id: int, period: str) -> int:
+    value = await session.scalar(
+        select(AppUsage.used).where(AppUsage.app_id == app_id, AppUsage.period == period)
+    )
+    return value or 0
 
 
 async def allowance(session: AsyncSession, app_id: int, limit: int, now: datetime) -> Allowance:
     period = period_of(now)
-    used = await session.scalar(
-        select(AppUsage.used).where(AppUsage.app_id == app_id, AppUsage.period == period.key)
-    )
-    return Allowance(limit, limit - (used or 0), int(period.reset_at.timestamp()))
+    used = await _used(session, app_id, period.key)
+    return combine(limit, used, await _purchased(session, app_id),
+                   int(period.reset_at.timestamp()))
+
+
+PACKS = (10_000, 25_000, 50_000, 100_000, 500_000)
+
+
+async def add_capacity(session: AsyncSession, app_id: int, amount: int) -> int:
+    """Add one purchased pack; returns the capacity now remaining. Never reset monthly."""
+    if amount not in PACKS:
+        raise ValueError(f"capacity comes in packs of {', '.join(map(str, PACKS))}")
+    await session.execute(insert_ignore(
+        session, AppCapacity, [{"app_id": app_id, "remaining": 0, "purchased": 0}], ["app_id"]
+    ))
+    remaining: int = (await session.execute(
+        update(AppCapacity).where(AppCapacity.app_id == app_id)
+        .values(remaining=AppCapacity.remaining + amount,
+                purchased=AppCapacity.purchased + amount)
+        .returning(AppCapacity.remaining)
+    )).scalar_one()
+    return remaining
+
+
+def limit_of(app: App, default: int) -> int:
+    """An application's monthly allowance: its own when set (0 switches it off), else the
+    installation's default."""
+    return default if app.monthly_limit is None else app.monthly_limit

@@ -35,6 +35,9 @@ async def test_sign_up_to_desktop_notifications(chromium: Any, shots: Shots, ser
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Kept in the test's captured output, shown when a step fails.
+    page.on("console", lambda msg: print("console:", msg.text))
+    page.on("response", lambda r: print("http:", r.status, r.url) if "/1/" in r.url else None)
 
     # Sign up, and confirm from the mail that was written to the local mail folder.
     await page.goto("/signup")
@@ -112,6 +115,7 @@ async def test_sign_up_to_desktop_notifications(chromium: Any, shots: Shots, ser
 
     # Reload: the messages are still there, from IndexedDB.
     await page.reload()
+    await shots.take(page, "reloaded")
     await page.locator("#messages li", has_text="All 3 databases were saved.").wait_for()
     await page.get_by_role("button", name=re.compile(r"Nightly backups \(2\)")).wait_for()
     await page.locator("#messages li.emergency", has_text="Acknowledged").wait_for()

@@ -139,3 +139,44 @@ async def test_reserve_admits_exactly_the_limit_under_concurrency(rt: Runtime) -
 
     async with rt.sessions() as session:
         assert await session.scalar(select(func.sum(AppUsage.used))) == 50
+
+
+async def test_message_and_delivery_ids_are_never_reused(runtime: Runtime) -> None:
+    """Devices dedupe by umid and delete up to their highest id: a new row must never get the
+    id of a deleted one. SQLite reuses the largest rowid unless the table has AUTOINCREMENT,
+    which a migration that rebuilds the table can silently drop."""
+    from overpush.models import Delivery, Device, Message
+    from sqlalchemy import delete
+
+    from tests.factories import make_app, make_user
+
+    owner = await make_user(runtime)
+    token = await make_app(runtime, owner)
+    now = datetime.now(UTC)
+    async with runtime.sessions() as s, s.begin():
+        from overpush.models import App, User
+
+        uid = await s.scalar(select(User.id).where(User.email == owner.email))
+        aid = await s.scalar(select(App.id).where(App.token == token))
+        device = Device(public_id="d" * 40, user_id=uid, name="d", os="O", enabled=True,
+                        created_at=now)
+        s.add(device)
+        await s.flush()
+
+    async def new_pair() -> tuple[int, int]:
+        async with runtime.sessions() as s, s.begin():
+            m = Message(app_id=aid, user_id=uid, request_id="r", body="b", sent_at=now,
+                        created_at=now, dispatched_at=now)
+            s.add(m)
+            await s.flush()
+            d = Delivery(device_id=device.id, message_id=m.id, created_at=now)
+            s.add(d)
+            await s.flush()
+            return m.id, d.id
+
+    first = await new_pair()
+    async with runtime.sessions() as s, s.begin():
+        await s.execute(delete(Delivery))
+        await s.execute(delete(Message))
+    second = await new_pair()
+    assert second[0] > first[0] and second[1] > first[1]

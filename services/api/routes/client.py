@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from overpush import receipts
 from overpush.clock import unix
 from overpush.errors import ApiError, E
 from overpush.ids import client_secret, device_id, digest
-from overpush.models import App, ClientSession, Delivery, Device, Message, User
+from overpush.models import App, Attachment, ClientSession, Delivery, Device, Message, User
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from services.api import phones
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
+from services.api.routes.attachments import attachment_url
 from services.api.web.accounts import authenticate, totp_ok
 
 router = APIRouter()
@@ -93,33 +94,37 @@ def _name_taken(rid: str) -> JSONResponse:
 
 
 @router.get("/1/messages.json")
-async def download(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
+async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
+                   rid: RequestIdDep) -> JSONResponse:
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, params.get("device_id"))
         device.last_seen_at = now
         rows = (await session.execute(
-            select(Delivery, Message, App)
+            select(Delivery, Message, App, Attachment.content_type)
             .join(Message, Message.id == Delivery.message_id)
             .join(App, App.id == Message.app_id)
+            .outerjoin(Attachment, Attachment.id == Message.attachment_id)
             .where(Delivery.device_id == device.id)
             .order_by(Delivery.id)
         )).all()
-        expired = [d.id for d, m, _ in rows if m.expires_at is not None and m.expires_at <= now]
+        expired = {d.id: m.id for d, m, _, _ in rows
+                   if m.expires_at is not None and m.expires_at <= now}
         if expired:  # an expired message is never shown; it goes as soon as it is seen
-            mids = [d.message_id for d, _, _ in rows if d.id in set(expired)]
+            mids = sorted(set(expired.values()))
             await _lock_messages(session, mids)
-            await session.execute(delete(Delivery).where(Delivery.id.in_(expired)))
-            await _forget_unwaited(session, mids)
+            await session.execute(delete(Delivery).where(Delivery.id.in_(list(expired))))
+            await purge_messages(session, mids)
         emergency = await receipts.of_messages(
-            session, [m.id for _, m, _ in rows if m.priority == 2])
-    messages = [_message_json(d, m, a, emergency.get(m.id)) for d, m, a in rows
-                if d.id not in set(expired)]
+            session, [m.id for _, m, _, _ in rows if m.priority == 2])
+    base = str(request.base_url).rstrip("/")
+    messages = [_message_json(d, m, a, ctype, base, emergency.get(m.id))
+                for d, m, a, ctype in rows if d.id not in expired]
     return ok(rid, messages=messages, user=_user_json(user), device=_device_json(device, user))
 
 
-def _message_json(d: Delivery, m: Message, a: App,
+def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
                   receipt: tuple[str, bool] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": d.id, "id_str": str(d.id), "umid": m.id, "umid_str": str(m.id),
@@ -134,6 +139,10 @@ def _message_json(d: Delivery, m: Message, a: App,
                        ("url_title", m.url_title)):
         if value:
             out[key] = value
+    if ctype is not None:
+        # Fetch it (with secret and device_id) before update_highest_message deletes it.
+        out["attachment"] = attachment_url(base, m.id, ctype)
+        out["attachment_type"] = ctype
     return out
 
 
@@ -177,7 +186,7 @@ async def delete_up_to(device_id: str, params: ParamsDep, rt: RuntimeDep,
             delete(Delivery).where(Delivery.device_id == device.id, Delivery.id <= highest)
             .returning(Delivery.message_id)
         )).all())
-        await _forget_unwaited(session, gone)
+        await purge_messages(session, gone)
     return ok(rid)
 
 
@@ -192,12 +201,21 @@ async def _lock_messages(session: AsyncSession, message_ids: list[int]) -> None:
         )
 
 
-async def _forget_unwaited(session: AsyncSession, message_ids: list[int]) -> None:
-    """A message no device still waits for is deleted: nothing stays on the server (but an
-    open emergency receipt keeps its message, to re-alert)."""
-    if message_ids:
-        await session.execute(delete(Message).where(
+async def purge_messages(session: AsyncSession, message_ids: list[int]) -> None:
+    """A message no device still waits for is deleted (unless an open emergency receipt keeps
+    it, to re-alert), and with it an attachment no message still points at: nothing stays on
+    the server. Callers lock the messages first (_lock_messages)."""
+    if not message_ids:
+        return
+    attachment_ids = {a for a in (await session.scalars(
+        delete(Message).where(
             Message.id.in_(message_ids), Message.dispatched_at.is_not(None),
             ~exists().where(Delivery.message_id == Message.id),
             ~receipts.keeps_message(Message.id),
+        ).returning(Message.attachment_id)
+    )).all() if a is not None}
+    if attachment_ids:
+        await session.execute(delete(Attachment).where(
+            Attachment.id.in_(attachment_ids),
+            ~exists().where(Message.attachment_id == Attachment.id),
         ))

@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from overpush.errors import ApiError
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
+from overpush.models import App
+from overpush.quota import allowance, limit_of
+from overpush.runtime import Runtime
+from sqlalchemy import select
 
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
+from services.api.routes.attachments import attachment_of
 
 router = APIRouter()
 
 
 @router.post("/1/messages.json")
 async def send_message(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
-    draft = parse_message(params)
-    accepted = await accept(rt, draft, rid)
+    try:
+        draft = parse_message(params)
+        image = await attachment_of(params)
+        if image is not None:
+            draft = replace(draft, attachment=image)
+        accepted = await accept(rt, draft, rid)
+    except ApiError as err:
+        if not err.headers:  # a refused send still tells a known app where it stands
+            err.headers = await _limit_headers(rt, params.get("token"))
+        raise
     extra = {"receipt": accepted.receipt} if accepted.receipt else {}
     return ok(rid, headers=accepted.allowance.headers(), **extra)
+
+
+async def _limit_headers(rt: Runtime, token: str | None) -> dict[str, str]:
+    async with rt.sessions() as session:
+        app = await session.scalar(select(App).where(App.token == (token or "").strip()))
+        if app is None:
+            return {}
+        limit = limit_of(app, rt.settings.app_monthly_limit)
+        return (await allowance(session, app.id, limit, rt.clock.now())).headers()

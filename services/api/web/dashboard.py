@@ -14,7 +14,7 @@ from overpush.ids import random_key
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
 from overpush.models import App, AppIcon, DailyUsage, Device, User
-from overpush.quota import allowance
+from overpush.quota import allowance, limit_of
 from overpush.sounds import BUILTIN_SOUNDS
 from sqlalchemy import delete, select, update
 
@@ -139,7 +139,7 @@ async def app_page(request: Request, app_id: int, rt: RuntimeDep,
                     text="No such application on your account.", link=("/", "Back"))
     now = rt.clock.now()
     async with rt.sessions() as session:
-        limit = app.monthly_limit or rt.settings.app_monthly_limit
+        limit = limit_of(app, rt.settings.app_monthly_limit)
         month = await allowance(session, app.id, limit, now)
         start = (now - timedelta(days=29)).date()
         rows = dict((await session.execute(

@@ -7,10 +7,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from overpush import callbacks
+from overpush.attachments import CheckedImage
 from overpush.errors import ApiError, E, FieldError
+from overpush.html import sanitize
 from overpush.ids import is_key
 from overpush.receipts import parse_tags
-from overpush.sounds import BUILTIN_SOUNDS
 
 MAX_USERS = 50
 MESSAGE_MAX = 1024
@@ -18,6 +19,9 @@ TITLE_MAX = 250
 URL_MAX = 512
 URL_TITLE_MAX = 100
 DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
+# Built-in and custom sound names alike (spec §0); whether the name exists for the app is
+# decided in accept, once the app is known.
+SOUND_NAME = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 TRUE_VALUES = {"1", "true", "yes", "on"}
 RETRY_MIN = 30
 EXPIRE_MAX = 10800
@@ -46,6 +50,7 @@ class MessageDraft:
     expire: int | None = None
     callback: str | None = None
     tags: tuple[str, ...] = ()
+    attachment: CheckedImage | None = None  # checked by the route (a worker thread)
 
 
 def flag(value: str | None) -> bool:
@@ -113,7 +118,7 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
     retry, expire, callback, tags = _emergency(p, priority, err)
 
     sound = (p.get("sound") or "").strip() or None
-    if sound is not None and sound not in BUILTIN_SOUNDS:
+    if sound is not None and not SOUND_NAME.match(sound):
         err(E.SOUND_INVALID, f"sound {sound[:40]!r} is not a valid sound")
 
     timestamp = None
@@ -135,6 +140,9 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
     html, monospace = flag(p.get("html")), flag(p.get("monospace"))
     if html and monospace:
         err(E.HTML_AND_MONOSPACE)
+    elif html and message.strip():
+        # Keep only Pushover's subset; what is stored is what a device may render.
+        message = sanitize(message)
 
     if errors:
         raise ApiError(errors)

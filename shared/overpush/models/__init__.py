@@ -19,19 +19,33 @@ from overpush.models.core import (
 )
 from overpush.models.mail import MailAccount, MailAlias
 from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
+from overpush.models.sending import (
+    AppCapacity,
+    Attachment,
+    CustomSound,
+    Glance,
+    Group,
+    GroupMember,
+)
 from overpush.models.web import AccountToken, AppIcon, LoginAttempts, WebSession
 
 __all__ = [
     "AccountToken",
     "App",
+    "AppCapacity",
     "AppIcon",
     "AppUsage",
+    "Attachment",
     "Base",
     "BigId",
     "ClientSession",
+    "CustomSound",
     "DailyUsage",
     "Delivery",
     "Device",
+    "Glance",
+    "Group",
+    "GroupMember",
     "LoginAttempts",
     "MailAccount",
     "MailAlias",

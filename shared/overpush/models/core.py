@@ -115,6 +115,10 @@ class Message(Base):
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the `timestamp` shown to the user
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The request's image (attachments table); shared by every row of a group send.
+    attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachments.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     # Set once the dispatcher has written the per-device queue rows; makes fan-out idempotent.
     dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
@@ -171,6 +175,9 @@ class AppUsage(Base):
     )
     period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM", US Central
     used: Mapped[int] = mapped_column(Integer, default=0)
+    # How many of the last admission came from the allowance: the UPDATE sets it from the old
+    # row, so a partial take (free first, then purchased) needs no read before the write.
+    last_take: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DailyUsage(Base):

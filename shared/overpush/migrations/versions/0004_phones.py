@@ -19,7 +19,9 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+    # Rebuilding the table on SQLite must keep AUTOINCREMENT: ids are never reused.
+    with op.batch_alter_table('deliveries', schema=None,
+                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(
             sa.Column('push_attempts', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('push_retry_at', TS, nullable=True))
@@ -54,7 +56,9 @@ def downgrade() -> None:
                        'always_use_default_sound', 'encryption_key', 'push_token'):
             batch_op.drop_column(column)
 
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+    # Rebuilding the table on SQLite must keep AUTOINCREMENT: ids are never reused.
+    with op.batch_alter_table('deliveries', schema=None,
+                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deliveries_push_retry_at'))
         batch_op.drop_column('push_retry_at')
         batch_op.drop_column('push_attempts')

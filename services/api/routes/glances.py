@@ -1,0 +1,106 @@
+"""Glances (spec §7): senders POST small widget fields; devices fetch their latest glance.
+
+POST /1/glances.json stores the fields per user and device ("" = all devices) and nudges the
+devices with '!' like a message; a device then fetches GET /1/glances.json?secret&device_id
+(its own entry if one was sent to it by name, else the user's) alongside its messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from overpush.clock import unix
+from overpush.db import insert_ignore
+from overpush.errors import ApiError, E, FieldError
+from overpush.events import DevicesNudged
+from overpush.intake.recipients import resolve
+from overpush.models import Device, Glance
+from sqlalchemy import select, update
+
+from services.api.app_auth import app_for_token
+from services.api.auth import device_of, user_for_secret
+from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
+from services.api.params import Params
+from services.api.responses import ok
+
+router = APIRouter()
+TEXT_FIELDS = ("title", "text", "subtext")
+TEXT_MAX = 100
+
+
+def parse_fields(params: Params) -> dict[str, Any]:
+    """The glance fields present in the request; an empty value clears that field."""
+    fields: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for name in TEXT_FIELDS:
+        if name in params:
+            value = (params.get(name) or "").strip() or None
+            if value is not None and len(value) > TEXT_MAX:
+                # The per-field key names the field that is too long.
+                errors.append(FieldError(replace(E.GLANCE_FIELD_TOO_LONG, field=name),
+                                         f"{name} is too long; the limit is {TEXT_MAX}"))
+            fields[name] = value
+    for name, spec, low, high in (("count", E.COUNT_INVALID, -(2**31), 2**31 - 1),
+                                  ("percent", E.PERCENT_INVALID, 0, 100)):
+        if name in params:
+            raw = (params.get(name) or "").strip()
+            try:
+                number = int(raw) if raw else None
+                if number is not None and not low <= number <= high:
+                    raise ValueError(number)
+                fields[name] = number
+            except ValueError:
+                errors.append(FieldError(spec))
+    if not fields and not errors:
+        errors.append(FieldError(E.GLANCE_EMPTY))
+    if errors:
+        raise ApiError(errors)
+    return fields
+
+
+@router.post("/1/glances.json")
+async def update_glance(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
+    key = (params.get("user") or "").strip()
+    device = (params.get("device") or "").strip()
+    async with rt.sessions() as session, session.begin():
+        await app_for_token(session, params.get("token"))
+        fields = parse_fields(params)
+        recipients = await resolve(session, [key], [device] if device else [])
+        now = rt.clock.now()
+        targets: list[str] = []
+        for r in recipients:
+            name = r.devices if r.devices and "," not in r.devices else ""
+            await session.execute(insert_ignore(
+                session, Glance, [{"user_id": r.user_id, "device": name, "updated_at": now}],
+                ["user_id", "device"],
+            ))
+            await session.execute(update(Glance).where(
+                Glance.user_id == r.user_id, Glance.device == name
+            ).values(**fields, updated_at=now))
+            query = select(Device.public_id).where(Device.user_id == r.user_id, Device.enabled)
+            named = list((await session.scalars(query.where(Device.name == name))).all()) \
+                if name else []
+            targets += named or list((await session.scalars(query)).all())
+    # After commit: a nudge is a signal; a device that misses it fetches on reconnect.
+    await rt.bus.publish(DevicesNudged(device_ids=sorted(set(targets))))
+    return ok(rid)
+
+
+@router.get("/1/glances.json")
+async def fetch_glance(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
+    async with rt.sessions() as session:
+        user = await user_for_secret(session, params.get("secret"))
+        device = await device_of(session, user, params.get("device_id"))
+        rows = {g.device: g for g in (await session.scalars(select(Glance).where(
+            Glance.user_id == user.id, Glance.device.in_(["", device.name])
+        ))).all()}
+    glance = rows.get(device.name) or rows.get("")
+    if glance is None:
+        return ok(rid, glance=None)
+    return ok(rid, glance={
+        "title": glance.title, "text": glance.text, "subtext": glance.subtext,
+        "count": glance.count, "percent": glance.percent, "updated_at": unix(glance.updated_at),
+    })

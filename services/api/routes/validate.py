@@ -1,0 +1,72 @@
+"""POST /1/users/validate.json (spec §3): is this a user or group key, and which devices?"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from overpush.errors import ApiError, E
+from overpush.ids import is_key
+from overpush.models import Device, Group, GroupMember, User
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.api.app_auth import app_for_token
+from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
+from services.api.responses import ok
+
+router = APIRouter()
+# Device `os` codes -> licence platform names. Every platform a user has a device on counts
+# as licensed, for now (there is no licence store yet).
+PLATFORMS = {"A": "Android", "I": "iOS", "O": "Desktop"}
+
+
+def licenses_of(os_codes: set[str]) -> list[str]:
+    return sorted({PLATFORMS.get(code, "Desktop") for code in os_codes})
+
+
+async def _devices(session: AsyncSession, user_ids: list[int],
+                   only: dict[int, str] | None = None) -> list[tuple[str, str]]:
+    """(name, os) of the active devices of these users; `only` limits a user to one name."""
+    rows = (await session.execute(
+        select(Device.user_id, Device.name, Device.os)
+        .where(Device.user_id.in_(user_ids), Device.enabled).order_by(Device.id)
+    )).all()
+    return [(name, os) for uid, name, os in rows
+            if not (only and only.get(uid)) or only.get(uid) == name]
+
+
+@router.post("/1/users/validate.json")
+async def validate(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
+    key = (params.get("user") or "").strip()
+    device = (params.get("device") or "").strip() or None
+    async with rt.sessions() as session:
+        await app_for_token(session, params.get("token"))
+        user_id = await session.scalar(select(User.id).where(User.user_key == key)) \
+            if is_key(key) else None
+        group_id = None
+        if user_id is None and is_key(key):
+            group_id = await session.scalar(select(Group.id).where(Group.group_key == key))
+        if user_id is None and group_id is None:
+            raise ApiError.of(E.VALIDATE_USER_INVALID)
+        if user_id is not None:
+            found = await _devices(session, [user_id])
+        else:
+            members = (await session.execute(
+                select(GroupMember.user_id, GroupMember.device)
+                .where(GroupMember.group_id == group_id, GroupMember.disabled.is_(False))
+            )).all()
+            # A member listed with a device reaches only that device.
+            only = {uid: dev for uid, dev in members}
+            found = await _devices(session, list(only), only)
+    is_group = int(group_id is not None)
+    names = list(dict.fromkeys(name for name, _ in found))
+    licenses = licenses_of({os for _, os in found})
+    if device is not None and device not in names:
+        return JSONResponse({
+            "device": E.VALIDATE_DEVICE_INVALID.reason, "group": is_group,
+            "licenses": licenses, "errors": [E.VALIDATE_DEVICE_INVALID.text],
+            "status": 0, "request": rid,
+        }, status_code=400)
+    if not names:
+        raise ApiError.of(E.USER_NO_DEVICES)
+    return ok(rid, group=is_group, devices=names, licenses=licenses)

@@ -1,0 +1,72 @@
+"""Who a message goes to: user keys and group keys resolved to one entry per user reached."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from overpush.errors import ApiError, E
+from overpush.models import Device, Group, GroupMember, User
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    devices: str | None  # comma-separated device names; None = all of the user's devices
+
+
+def merge(entries: Iterable[tuple[int, str | None]]) -> list[Recipient]:
+    """One recipient per user however often they appear (directly, in several groups, or in
+    one group with several devices): a user is reached, and counted, once. Asking for all
+    devices anywhere wins over named devices."""
+    names: dict[int, set[str] | None] = {}
+    for uid, devices in entries:
+        wanted = {d for d in (devices or "").split(",") if d}
+        if uid not in names:
+            names[uid] = wanted or None
+        elif names[uid] is not None:
+            current = names[uid]
+            names[uid] = None if not wanted else (current or set()) | wanted
+    return [Recipient(uid, ",".join(sorted(n)) if n else None) for uid, n in names.items()]
+
+
+async def resolve(
+    session: AsyncSession, keys: Sequence[str], devices: Sequence[str]
+) -> list[Recipient]:
+    """Users get the devices the sender named; group members get the device stored in their
+    group entry (spec §1.1). Disabled members and members without an active device are
+    skipped; a user named directly without an active device is an error."""
+    users = dict((await session.execute(
+        select(User.user_key, User.id).where(User.user_key.in_(keys))
+    )).all())
+    rest = [k for k in keys if k not in users]
+    groups: dict[str, int] = {}
+    if rest:
+        groups = dict((await session.execute(
+            select(Group.group_key, Group.id).where(Group.group_key.in_(rest))
+        )).all())
+    if len(users) + len(groups) != len(keys):
+        raise ApiError.of(E.USER_INVALID)
+    named = ",".join(devices) or None
+    direct = [(uid, named) for uid in users.values()]
+    members: list[tuple[int, str | None]] = []
+    if groups:
+        members = [(uid, dev or None) for uid, dev in (await session.execute(
+            select(GroupMember.user_id, GroupMember.device)
+            .where(GroupMember.group_id.in_(groups.values()), GroupMember.disabled.is_(False))
+            .order_by(GroupMember.id)
+        )).all()]
+    everyone = {uid for uid, _ in direct} | {uid for uid, _ in members}
+    active = set((await session.scalars(
+        select(Device.user_id).where(Device.user_id.in_(everyone), Device.enabled)
+        .distinct()
+    )).all()) if everyone else set()
+    if any(uid not in active for uid, _ in direct):
+        raise ApiError.of(E.USER_NO_DEVICES)
+    chosen = merge([*direct, *[(u, d) for u, d in members if u in active]])
+    if not chosen:
+        raise ApiError.of(E.USER_NO_DEVICES)
+    return chosen
