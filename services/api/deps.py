@@ -32,6 +32,21 @@ def request_id_of(request: Request) -> str:
     return rid
 
 
+# FastAPI runs plain `def` dependencies in a worker thread; these are trivial, so they are
+# `async def` and run on the event loop (a thread hop per dependency per request costs more
+# than the work).
+async def _runtime_dep(request: Request) -> Runtime:
+    return get_runtime(request)
+
+
+async def _connections_dep(request: Request) -> Connections:
+    return get_connections(request)
+
+
+async def _request_id_dep(request: Request) -> str:
+    return request_id_of(request)
+
+
 async def get_params(request: Request) -> AsyncIterator[Params]:
     rt = get_runtime(request)
     params = await read_params(request, rt.settings.max_request_bytes)
@@ -42,7 +57,7 @@ async def get_params(request: Request) -> AsyncIterator[Params]:
             await upload.close()
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-ConnectionsDep = Annotated[Connections, Depends(get_connections)]
-RequestIdDep = Annotated[str, Depends(request_id_of)]
+RuntimeDep = Annotated[Runtime, Depends(_runtime_dep)]
+ConnectionsDep = Annotated[Connections, Depends(_connections_dep)]
+RequestIdDep = Annotated[str, Depends(_request_id_dep)]
 ParamsDep = Annotated[Params, Depends(get_params)]
