@@ -23,7 +23,7 @@ import httpx
 from tests.clients import DesktopDevice
 from tests.conftest import PG_SERVER, RABBIT, delete_bus_namespace, free_port, reachable
 
-OVERPUSH = str(Path(sys.executable).parent / "overpush")
+OVERPUSH = os.environ.get("BENCH_OVERPUSH") or str(Path(sys.executable).parent / "overpush")
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "benchmark password"
 BACKENDS = ("single", "cluster")

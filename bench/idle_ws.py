@@ -4,8 +4,8 @@ divided by the number of connections, with the clients in a separate process."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
+from asyncio.subprocess import PIPE, Process
 
 from bench.harness import ROOT, Ctx, Deployment, Row, deployment, raise_nofile, rss_kib
 
@@ -21,22 +21,22 @@ async def run(ctx: Ctx) -> list[Row]:
     return rows
 
 
-async def _open(dep: Deployment, device_id: str, secret: str, n: int) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.wsclients", "127.0.0.1", str(dep.port), device_id,
-         secret, str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+async def _open(dep: Deployment, device_id: str, secret: str, n: int) -> Process:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.wsclients", "127.0.0.1", str(dep.port), device_id, secret,
+        str(n), stdin=PIPE, stdout=PIPE, cwd=ROOT)
     assert proc.stdout is not None
-    line = await asyncio.get_running_loop().run_in_executor(None, proc.stdout.readline)
+    line = (await proc.stdout.readline()).decode()
     if line.strip() != f"ready {n}":
         proc.kill()
         raise RuntimeError(f"websocket clients failed: {line!r}")
     return proc
 
 
-def _close(proc: subprocess.Popen[str]) -> None:
+async def _close(proc: Process) -> None:
     assert proc.stdin is not None
     proc.stdin.close()
-    proc.wait(30)
+    await asyncio.wait_for(proc.wait(), 30)
 
 
 async def _measure(ctx: Ctx, dep: Deployment) -> Row:
@@ -44,7 +44,7 @@ async def _measure(ctx: Ctx, dep: Deployment) -> Row:
     dev = acct.device
     n = ctx.size(10_000, 200)
     # Warm up: the first connections import and cache what every later one shares.
-    _close(await _open(dep, dev.device_id, dev.secret, 200))
+    await _close(await _open(dep, dev.device_id, dev.secret, 200))
     await asyncio.sleep(1.0)
     before = rss_kib(dep.api_pid)
     clients = await _open(dep, dev.device_id, dev.secret, n)
@@ -52,7 +52,7 @@ async def _measure(ctx: Ctx, dep: Deployment) -> Row:
         await asyncio.sleep(2.0)  # let the server settle: every handler parked in receive()
         after = rss_kib(dep.api_pid)
     finally:
-        _close(clients)
+        await _close(clients)
     per_conn = (after - before) * 1024 / n / 1000
     return Row("idle WebSocket memory per connection", dep.backend, f"{per_conn:.1f} KB",
                f"<= {TARGET_KB:g} KB", per_conn <= TARGET_KB,
