@@ -40,6 +40,8 @@ class Load:
     window: float
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
+    answered: int = 0  # every response, warm-up included
+    failure: bytes = b""  # the first body of a non-200 answer, to say what went wrong
 
     @property
     def ok_per_second(self) -> float:
@@ -58,7 +60,10 @@ async def hammer(host: str, port: int, request: bytes, *, concurrency: int, dura
     async def worker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while (t0 := time.perf_counter()) < end:
             writer.write(request)
-            status, _ = await read_response(reader)
+            status, body = await read_response(reader)
+            load.answered += 1
+            if status != 200 and not load.failure:
+                load.failure = b"%d " % status + body[:200]
             if t0 >= start:
                 load.latencies.append(time.perf_counter() - t0)
                 load.statuses[status] += 1
