@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from overpush.runtime import Runtime
+from starlette.routing import WebSocketRoute
 
 from services.api import responses
 from services.api.connections import Connections
@@ -30,9 +31,12 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     app.state.runtime = rt
     app.state.connections = Connections(rt.metrics) if connections is None else connections
     responses.install(app)
-    for module in (messages, client, push, ops, receipts, settings, attachments, groups, sounds,
+    for module in (messages, client, ops, receipts, settings, attachments, groups, sounds,
                    validate, glances, limits):
         app.include_router(module.router)
     app.include_router(aliases_router)  # e-mail gateway addresses
+    # /push is a plain ASGI endpoint; ApiService also routes it ahead of FastAPI (see push.py).
+    app.state.push = push.PushEndpoint(rt, app.state.connections)
+    app.router.routes.append(WebSocketRoute(push.PATH, app.state.push))
     web.install(app)
     return app

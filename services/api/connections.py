@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from typing import Protocol
 
 from overpush.metrics import Metrics
-from starlette.websockets import WebSocket
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +17,12 @@ RELOAD = b"R"
 ERROR = b"E"
 ELSEWHERE = b"A"
 SEND_TIMEOUT = 5.0
+
+
+class WebSocket(Protocol):
+    """A device connection: routes/push.py's Peer, or a Starlette WebSocket."""
+
+    async def send_bytes(self, data: bytes) -> None: ...
 
 
 class Connections:

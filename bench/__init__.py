@@ -1,0 +1,1 @@
+"""Load, latency and memory benchmarks of Overpush on both backends (`make bench`)."""
