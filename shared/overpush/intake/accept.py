@@ -52,13 +52,6 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
         if draft.sound is not None and draft.sound not in BUILTIN_SOUNDS:
             await _check_custom_sound(session, app.id, draft.sound)
 
-        limit = limit_of(app, rt.settings.app_monthly_limit)
-        admitted, allowance = await reserve(session, app.id, len(recipients), limit, now)
-        if not admitted:
-            raise ApiError(
-                [ApiError.of(E.QUOTA_EXCEEDED).errors[0]], headers=allowance.headers()
-            )
-
         sent_at = (
             datetime.fromtimestamp(draft.timestamp, UTC) if draft.timestamp is not None else now
         )
@@ -85,6 +78,15 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
                                                                strict=True)],
                 retry=draft.retry, expire=draft.expire, callback=draft.callback,
                 tags=draft.tags, now=now,
+            )
+        # Admission comes last: its conditional UPDATE locks the application's usage row until
+        # commit, so everything else is done first and concurrent sends for one application
+        # queue only for the UPDATE and the commit (a refusal rolls the rows above back).
+        limit = limit_of(app, rt.settings.app_monthly_limit)
+        admitted, allowance = await reserve(session, app.id, len(recipients), limit, now)
+        if not admitted:
+            raise ApiError(
+                [ApiError.of(E.QUOTA_EXCEEDED).errors[0]], headers=allowance.headers()
             )
         outbox.add(session, rt, MessageAccepted(
             message_ids=message_ids, app_id=app.id, priority=draft.priority
