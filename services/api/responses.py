@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 
 from services.api.deps import get_runtime, request_id_of
+from services.api.xml_format import XmlFormat
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ def install(app: FastAPI) -> None:
         log.error("request %s failed: %s", request_id_of(request), exc, exc_info=exc)
         return _answer(request, ApiError.of(E.UNAVAILABLE))
 
+    # `.xml` instead of `.json` in an API path asks for the same answer as XML (spec §0).
+    app.add_middleware(XmlFormat)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)

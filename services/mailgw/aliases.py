@@ -60,10 +60,11 @@ async def ensure_account(session: AsyncSession, rt: Runtime, user_id: int) -> Ma
 
 
 async def default_address(session: AsyncSession, rt: Runtime, user_id: int) -> str:
+    """The user's first gateway address, or "" for a user the gateway has not reached yet."""
     name = await session.scalar(
         select(MailAlias.name).where(MailAlias.user_id == user_id, MailAlias.is_default)
     )
-    return f"{name}@{rt.settings.mail_domain}"
+    return f"{name}@{rt.settings.mail_domain}" if name else ""
 
 
 async def backfill(rt: Runtime) -> int:

@@ -17,7 +17,7 @@ from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 from prometheus_client import Histogram
 
-from services.receipts import deliver, retention, ticker
+from services.receipts import acked, deliver, retention, ticker
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = 60.0
@@ -41,6 +41,7 @@ class ReceiptsService:
         async def on_ack(event: Event) -> None:
             assert isinstance(event, ReceiptAcknowledged)
             self._callbacks_due.set()
+            await acked.nudge_recipients(rt, event.receipt_id)
 
         await rt.bus.subscribe("receipts", [ReceiptAcknowledged], on_ack, concurrency=8)
         if not rt.settings.is_sqlite:

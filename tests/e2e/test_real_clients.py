@@ -3,8 +3,8 @@ pushover-complete (its PushoverAPI, with the module's URL constant patched) and 
 Pushover plugin, with the instance's notify_url pointed at us). Both are synchronous (requests),
 so they run in a worker thread while the in-process server serves them.
 
-Not covered: receipts (check_receipt, cancel_receipt) and priority 2, which this branch does
-not implement; licences and subscriptions (not part of the Sending API).
+Receipts and priority 2 through both clients: test_real_clients_emergency.py. Not covered:
+licences and subscriptions (not part of the Sending API).
 """
 
 from __future__ import annotations

@@ -150,3 +150,29 @@ async def test_starttls_when_a_certificate_is_configured(tmp_path: Path) -> None
         assert (reply.code, reply.stage) == (550, "data"), reply
     finally:
         await runner.stop()
+
+
+async def test_open_client_user_shows_the_first_email_alias(server: Runner,
+                                                            base_url: str) -> None:
+    out = await admin.create_user(server.rt, "fia@example.com", PASSWORD)
+    async with httpx.AsyncClient(timeout=10) as http:
+        device = DesktopDevice(base_url, "fia@example.com", PASSWORD)
+        await device.login(http)
+        await device.register(http)
+        # Another address does not change which one is first.
+        r = await http.post(f"{base_url}/1/aliases.json",
+                            data={"secret": device.secret, "name": "aaa-first-by-name"})
+        assert r.status_code == 200, r.text
+        r = await http.get(f"{base_url}/1/messages.json",
+                           params={"secret": device.secret, "device_id": device.device_id})
+        assert r.status_code == 200 and r.json()["user"]["first_email_alias"] == out["email_alias"]
+        r = await http.post(f"{base_url}/1/users/settings.json",
+                            data={"secret": device.secret, "timezone": "Europe/Berlin"})
+        assert r.json()["user"]["first_email_alias"] == out["email_alias"]
+
+        # A user the gateway has not given an address yet gets "" (the field's empty value).
+        async with server.rt.sessions() as session, session.begin():
+            await session.execute(delete(MailAlias))
+        r = await http.get(f"{base_url}/1/messages.json",
+                           params={"secret": device.secret, "device_id": device.device_id})
+        assert r.status_code == 200 and r.json()["user"]["first_email_alias"] == ""

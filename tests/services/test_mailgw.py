@@ -21,6 +21,7 @@ from services.runner import Runner
 from tests.clients import DesktopDevice
 from tests.factories import PASSWORD
 from tests.mailtools import send
+from tests.sending_support import image_bytes, receive
 
 
 @pytest.fixture(autouse=True)
@@ -151,3 +152,39 @@ async def test_refusals_at_rcpt_and_data(server: Runner, settings: Settings,
     assert first.code == 250, first
     over = await send(host, port, address, mail("two", "does not fit"))
     assert (over.code, over.stage) == (552, "data") and "5.2.2" in over.text
+
+
+def photo_mail(subject: str, image: bytes, filename: str = "cam.jpg") -> bytes:
+    m = EmailMessage()
+    m["From"] = "Camera <camera@example.org>"
+    m["Subject"] = subject
+    m.set_content("Motion at the gate.")
+    m.add_attachment(b"%PDF-1.4 not a picture", maintype="application", subtype="pdf",
+                     filename="report.pdf")
+    m.add_attachment(image, maintype="image", subtype="jpeg", filename=filename)
+    return m.as_bytes()
+
+
+async def test_mailed_photo_becomes_the_attachment(server: Runner, settings: Settings,
+                                                   base_url: str) -> None:
+    host, port = settings.smtp_host, settings.smtp_port
+    jpeg = image_bytes("JPEG", (32, 24))
+    async with httpx.AsyncClient(timeout=10) as http:
+        device, address = await user_with_device(server, base_url, http, "dora@example.com")
+        await device.connect()
+        reply = await send(host, port, address, photo_mail("Gate", jpeg))
+        assert reply.code == 250, reply
+        [m] = await receive(device, http)
+        assert (m["title"], m["message"]) == ("Gate", "Motion at the gate.")
+        assert m["attachment_type"] == "image/jpeg" and m["attachment"].endswith(".jpg")
+        assert m["attachment_bytes"] == jpeg  # downloaded by the device, byte for byte
+
+        # PNG magic bytes on a truncated image: the intake's check refuses it, so the mail
+        # arrives as text alone (documented: a bad picture never costs the alert).
+        broken = image_bytes("PNG", (64, 64))[:60]
+        reply = await send(host, port, address, photo_mail("Broken", broken, "b.png"))
+        assert reply.code == 250, reply
+        [m] = await receive(device, http)
+        assert m["title"] == "Broken" and m["message"] == "Motion at the gate."
+        assert "attachment" not in m and "attachment_type" not in m
+        await device.close()

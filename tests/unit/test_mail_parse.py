@@ -18,7 +18,7 @@ from services.mailgw.options import (
     smtp_reply,
     timestamp_for,
 )
-from services.mailgw.parse import ParsedMail, parse, sniff_image
+from services.mailgw.parse import IMAGE_MAX, ParsedMail, parse, sniff_image
 from services.mailgw.ratelimit import RateLimiter
 from services.mailgw.text import TRUNCATED, html_to_text
 
@@ -81,6 +81,15 @@ def test_declared_image_that_is_not_one_is_ignored() -> None:
     m.add_attachment(b"<svg onload=alert(1)>", maintype="image", subtype="png", filename="a.png")
     assert parse(m.as_bytes()).image is None
     assert sniff_image(b"RIFF\0\0\0\0WEBPVP8 ") == "image/webp"
+
+
+def test_image_over_the_attachment_limit_is_skipped_for_the_next_one() -> None:
+    m = EmailMessage()
+    m.set_content("x")
+    m.add_attachment(PNG + b"\0" * IMAGE_MAX, maintype="image", subtype="png", filename="a.png")
+    m.add_attachment(PNG, maintype="image", subtype="png", filename="small.png")
+    mail = parse(m.as_bytes())
+    assert mail.body == "x" and mail.image is not None and mail.image.filename == "small.png"
 
 
 def test_long_body_cut_with_marker_and_long_subject_cut() -> None:

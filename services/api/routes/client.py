@@ -22,6 +22,7 @@ from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 from services.api.routes.attachments import attachment_url
 from services.api.web.accounts import authenticate, totp_ok
+from services.mailgw import aliases
 
 router = APIRouter()
 DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
@@ -118,10 +119,12 @@ async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
             await purge_messages(session, mids)
         emergency = await receipts.of_messages(
             session, [m.id for _, m, _, _ in rows if m.priority == 2])
+        address = await aliases.default_address(session, rt, user.id)
     base = str(request.base_url).rstrip("/")
     messages = [_message_json(d, m, a, ctype, base, emergency.get(m.id))
                 for d, m, a, ctype in rows if d.id not in expired]
-    return ok(rid, messages=messages, user=_user_json(user), device=_device_json(device, user))
+    return ok(rid, messages=messages, user=_user_json(user, address),
+              device=_device_json(device, user))
 
 
 def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
@@ -146,14 +149,15 @@ def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
     return out
 
 
-def _user_json(u: User) -> dict[str, Any]:
+def _user_json(u: User, email_alias: str) -> dict[str, Any]:
     return {
         "email": u.email, "created_at": unix(u.created_at),
         "quiet_hours": bool(u.quiet_start and u.quiet_end),
         "quiet_start": u.quiet_start or "", "quiet_end": u.quiet_end or "",
         "timezone": u.timezone, "default_sound": u.default_sound,
         "is_android_licensed": True, "is_ios_licensed": True, "is_desktop_licensed": True,
-        "first_email_alias": "", "quick_quiet_until": 0, "show_team_ad": 0, "show_tipjar": 0,
+        "first_email_alias": email_alias,  # the gateway address made with the account
+        "quick_quiet_until": 0, "show_team_ad": 0, "show_tipjar": 0,
     }
 
 

@@ -16,6 +16,7 @@ from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 from services.api.routes.client import _device_json, _user_json
+from services.mailgw import aliases
 
 router = APIRouter()
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -27,7 +28,8 @@ async def user_settings(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) ->
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         apply_user_settings(user, params)
-    return ok(rid, user=_user_json(user))
+        address = await aliases.default_address(session, rt, user.id)
+    return ok(rid, user=_user_json(user, address))
 
 
 def apply_user_settings(user: User, params: Mapping[str, str | None]) -> None:

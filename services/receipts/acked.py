@@ -1,0 +1,29 @@
+"""After an acknowledgement: nudge every recipient's desktop devices, so a client that still
+shows the alert downloads again and finds it `acked: 1` (or gone) and can stop showing it."""
+
+from __future__ import annotations
+
+from overpush.events import DevicesNudged
+from overpush.models import Device, ReceiptMessage
+from overpush.runtime import Runtime
+from sqlalchemy import select
+
+DESKTOP = "O"  # phones learn it on their next sync; their push providers carry new messages
+
+
+async def nudge_recipients(rt: Runtime, receipt_id: int) -> list[str]:
+    """Publish one DevicesNudged for the receipt's recipients' desktop devices; their ids.
+
+    Runs on ReceiptAcknowledged, which is delivered at least once: a second nudge only makes
+    a device download once more.
+    """
+    async with rt.sessions() as session:
+        ids = sorted((await session.scalars(
+            select(Device.public_id).distinct()
+            .join(ReceiptMessage, ReceiptMessage.user_id == Device.user_id)
+            .where(ReceiptMessage.receipt_id == receipt_id, Device.os == DESKTOP,
+                   Device.enabled)
+        )).all())
+    if ids:
+        await rt.bus.publish(DevicesNudged(device_ids=ids))
+    return ids
