@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     retention_interval: float = 300.0
     retention_batch: int = 500
 
+    # Platform licences: off by default (a private installation licenses nobody); when on, an
+    # account's devices of a platform get messages for the trial plus the grace period after
+    # its first device of that platform, then only with a licence or as a team member.
+    licensing_enforced: bool = False
+    license_trial_days: float = 7.0
+    license_grace_hours: float = 24.0
+
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.http_host}:{self.http_port}"

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from overpush import receipts
+from overpush import licenses, receipts
 from overpush.clock import unix
 from overpush.errors import ApiError, E
 from overpush.ids import client_secret, device_id, digest
@@ -81,6 +81,7 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
         except IntegrityError:  # a concurrent registration of the same name won
             return _name_taken(rid)
         await phones.release_token_elsewhere(session, device)
+        await licenses.start_trial(session, user.id, os, rt.clock.now())
     if key:  # the only time the key leaves the server
         return ok(rid, id=device.public_id, encryption_key=key)
     return ok(rid, id=device.public_id)
@@ -116,12 +117,14 @@ async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
             await _lock_messages(session, mids)
             await session.execute(delete(Delivery).where(Delivery.id.in_(list(expired))))
             await purge_messages(session, mids)
+        licensed = await licenses.licensed(session, user.id, now, licenses.terms_of(rt.settings))
         emergency = await receipts.of_messages(
             session, [m.id for _, m, _, _ in rows if m.priority == 2])
     base = str(request.base_url).rstrip("/")
     messages = [_message_json(d, m, a, ctype, base, emergency.get(m.id))
                 for d, m, a, ctype in rows if d.id not in expired]
-    return ok(rid, messages=messages, user=_user_json(user), device=_device_json(device, user))
+    return ok(rid, messages=messages, user=_user_json(user, licensed),
+              device=_device_json(device, user))
 
 
 def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
@@ -146,13 +149,14 @@ def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
     return out
 
 
-def _user_json(u: User) -> dict[str, Any]:
+def _user_json(u: User, licensed: set[str]) -> dict[str, Any]:
     return {
         "email": u.email, "created_at": unix(u.created_at),
         "quiet_hours": bool(u.quiet_start and u.quiet_end),
         "quiet_start": u.quiet_start or "", "quiet_end": u.quiet_end or "",
         "timezone": u.timezone, "default_sound": u.default_sound,
-        "is_android_licensed": True, "is_ios_licensed": True, "is_desktop_licensed": True,
+        "is_android_licensed": "A" in licensed, "is_ios_licensed": "I" in licensed,
+        "is_desktop_licensed": "O" in licensed,
         "first_email_alias": "", "quick_quiet_until": 0, "show_team_ad": 0, "show_tipjar": 0,
     }
 

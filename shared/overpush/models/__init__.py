@@ -17,6 +17,7 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.licensing import LicenseCredits, PendingLicense, PlatformLicense
 from overpush.models.mail import MailAccount, MailAlias
 from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
 from overpush.models.sending import (
@@ -46,11 +47,14 @@ __all__ = [
     "Glance",
     "Group",
     "GroupMember",
+    "LicenseCredits",
     "LoginAttempts",
     "MailAccount",
     "MailAlias",
     "Message",
     "OutboxEvent",
+    "PendingLicense",
+    "PlatformLicense",
     "ProcessedEvent",
     "Receipt",
     "ReceiptCallback",
