@@ -14,7 +14,7 @@ from overpush.db import migrate
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 
-from services import admin, runner
+from services import admin, admin_licensing, runner
 
 
 def parser() -> argparse.ArgumentParser:
@@ -63,7 +63,21 @@ def parser() -> argparse.ArgumentParser:
                           help="add purchased capacity: 10000, 25000, 50000, 100000 or 500000")
     cap.add_argument("token")
     cap.add_argument("amount", type=int)
+    licensing_commands(asub)
     return p
+
+
+def licensing_commands(asub: Any) -> None:
+    """`overpush admin license|add-credits|team ...`: licences, teams and subscriptions."""
+    lic = asub.add_parser("license", help="grant or revoke a platform licence")
+    lsub = lic.add_subparsers(dest="license_action", required=True)
+    for verb in ("grant", "revoke"):
+        cmd = lsub.add_parser(verb, help=f"{verb} a user's licence for one platform")
+        cmd.add_argument("email")
+        cmd.add_argument("platform", help="iOS, Android or Desktop")
+    cr = asub.add_parser("add-credits", help="add licence credits to an application")
+    cr.add_argument("token")
+    cr.add_argument("amount", type=int)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                 args.description),
         "set-limit": lambda rt: admin.set_limit(rt, args.token, args.limit),
         "add-capacity": lambda rt: admin.add_capacity(rt, args.token, args.amount),
+        "add-credits": lambda rt: admin_licensing.add_credits(rt, args.token, args.amount),
+        "license": lambda rt: (admin_licensing.grant_license if args.license_action == "grant"
+                               else admin_licensing.revoke_license)(
+                                   rt, args.email, args.platform),
     }
     return _with_runtime(settings, actions[args.action])
 

@@ -21,6 +21,7 @@ from services.api.routes import (
     sounds,
     validate,
 )
+from services.api.routes import licenses as licensing_routes
 from services.api.routes.aliases import router as aliases_router
 from services.api.web import routes as web
 
@@ -34,5 +35,6 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
                    validate, glances, limits):
         app.include_router(module.router)
     app.include_router(aliases_router)  # e-mail gateway addresses
+    app.include_router(licensing_routes.router)  # licences, teams, subscriptions
     web.install(app)
     return app

@@ -123,6 +123,19 @@ class E:
                                "user key is invalid")
     VALIDATE_DEVICE_INVALID = _e("validate_device_invalid", 400, "device",
                                  "invalid for this user", "device name is not valid for user")
+    LICENSE_RECIPIENT_MISSING = _e(
+        "license_recipient_missing", 400, "user", "invalid", "user or email is required"
+    )
+    LICENSE_EMAIL_INVALID = _e(
+        "license_email_invalid", 400, "email", "invalid", "email is not a valid address"
+    )
+    LICENSE_OS_INVALID = _e(
+        "license_os_invalid", 400, "os", "invalid", "os must be Android, iOS or Desktop"
+    )
+    LICENSE_NO_CREDITS = _e(
+        "license_no_credits", 400, "token", "is out of available license credits",
+        "application is out of available license credits",
+    )
     GLANCE_EMPTY = _e(
         "glance_empty", 400, None, "invalid",
         "at least one of title, text, subtext, count or percent is required",
