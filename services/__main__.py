@@ -14,7 +14,7 @@ from overpush.db import migrate
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 
-from services import admin, admin_licensing, runner
+from services import admin, admin_licensing, admin_teams, runner
 
 
 def parser() -> argparse.ArgumentParser:
@@ -78,6 +78,18 @@ def licensing_commands(asub: Any) -> None:
     cr = asub.add_parser("add-credits", help="add licence credits to an application")
     cr.add_argument("token")
     cr.add_argument("amount", type=int)
+    team = asub.add_parser("team", help="create teams, assign their app, phones, SMS delay")
+    tsub = team.add_subparsers(dest="team_action", required=True)
+    for verb, args, what in (
+        ("create", ("name", "admin_email"), "create a team; prints its API token"),
+        ("add-member", ("team", "email"), "add a user to a team (TEAM: id or name)"),
+        ("assign-app", ("team", "token"), "make an app the team's (25,000 messages a month)"),
+        ("set-phone", ("email", "number"), "a member's E.164 phone number for SMS"),
+        ("set-sms", ("team", "seconds"), "SMS members after this many unacknowledged seconds"),
+    ):
+        cmd = tsub.add_parser(verb, help=what)
+        for arg in args:
+            cmd.add_argument(arg, type=int if arg == "seconds" else str)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,8 +128,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "license": lambda rt: (admin_licensing.grant_license if args.license_action == "grant"
                                else admin_licensing.revoke_license)(
                                    rt, args.email, args.platform),
+        "team": lambda rt: team_action(rt, args),
     }
     return _with_runtime(settings, actions[args.action])
+
+
+def team_action(rt: Runtime, args: argparse.Namespace) -> Awaitable[Any]:
+    return {
+        "create": lambda: admin_teams.create_team(rt, args.name, args.admin_email),
+        "add-member": lambda: admin_teams.add_member(rt, args.team, args.email),
+        "assign-app": lambda: admin_teams.assign_app(rt, args.team, args.token),
+        "set-phone": lambda: admin_teams.set_phone(rt, args.email, args.number),
+        "set-sms": lambda: admin_teams.set_sms(rt, args.team, args.seconds),
+    }[args.team_action]()
 
 
 def _with_runtime(settings: Settings, action: Callable[[Runtime], Awaitable[Any]],

@@ -136,6 +136,14 @@ class E:
         "license_no_credits", 400, "token", "is out of available license credits",
         "application is out of available license credits",
     )
+    TEAM_TOKEN_INVALID = _e("team_token_invalid", 400, "token", "invalid",
+                            "team token is invalid")
+    TEAM_EMAIL_INVALID = _e("team_email_invalid", 400, "email", "invalid",
+                            "email is not a valid address")
+    TEAM_MEMBER_ELSEWHERE = _e("team_member_elsewhere", 400, "email", "invalid",
+                               "user is already a member of a team")
+    TEAM_MEMBER_MISSING = _e("team_member_missing", 400, "email", "invalid",
+                             "user is not a member of this team")
     GLANCE_EMPTY = _e(
         "glance_empty", 400, None, "invalid",
         "at least one of title, text, subtext, count or percent is required",

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush.db import insert_ignore
 from overpush.licensing import PLATFORMS, State, Terms, is_licensed, platform_state
-from overpush.models import PendingLicense, PlatformLicense
+from overpush.models import PendingLicense, PlatformLicense, TeamMember
 from overpush.settings import Settings
 
 
@@ -124,9 +124,19 @@ async def states(session: AsyncSession, user_ids: Collection[int], now: datetime
         r.trial_started_at, r.licensed_at, now, terms, r.user_id in team_members) for r in rows}
 
 
-async def licensed(session: AsyncSession, user_id: int, now: datetime, terms: Terms,
-                   team_member: bool = False) -> set[str]:
+async def team_members(session: AsyncSession, user_ids: Collection[int]) -> set[int]:
+    """Which of these accounts are team members (they need no platform licences)."""
+    if not user_ids:
+        return set()
+    return set((await session.scalars(
+        select(TeamMember.user_id).where(TeamMember.user_id.in_(list(user_ids)))
+    )).all())
+
+
+async def licensed(session: AsyncSession, user_id: int, now: datetime,
+                   terms: Terms) -> set[str]:
     """The os codes this account is licensed on, as clients are told."""
+    team_member = bool(await team_members(session, [user_id]))
     found = await states(session, [user_id], now, terms, [user_id] if team_member else [])
     return {os for os in PLATFORMS
             if is_licensed(found.get((user_id, os), State.TEAM if team_member else State.NONE),

@@ -28,6 +28,7 @@ from overpush.models.sending import (
     Group,
     GroupMember,
 )
+from overpush.models.teams import SmsAlert, Team, TeamMember
 from overpush.models.web import AccountToken, AppIcon, LoginAttempts, WebSession
 
 __all__ = [
@@ -60,6 +61,9 @@ __all__ = [
     "ReceiptCallback",
     "ReceiptMessage",
     "ReceiptTag",
+    "SmsAlert",
+    "Team",
+    "TeamMember",
     "User",
     "UtcDateTime",
     "WebSession",

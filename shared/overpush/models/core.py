@@ -39,6 +39,8 @@ class User(Base):
     default_sound: Mapped[str] = mapped_column(
         String(40), default="pushover", server_default="pushover"
     )
+    # E.164 number for a team's unacknowledged-emergency SMS (`overpush admin team set-phone`).
+    phone_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class App(Base):
@@ -52,6 +54,10 @@ class App(Base):
     url: Mapped[str | None] = mapped_column(String(512), nullable=True)
     # None means the installation's default (Settings.app_monthly_limit).
     monthly_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The team this is the application of (25,000 messages a month); one per team.
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
