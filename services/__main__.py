@@ -14,7 +14,7 @@ from overpush.db import migrate
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 
-from services import admin, admin_licensing, admin_teams, runner
+from services import admin, admin_licensing, admin_subscriptions, admin_teams, runner
 
 
 def parser() -> argparse.ArgumentParser:
@@ -78,6 +78,9 @@ def licensing_commands(asub: Any) -> None:
     cr = asub.add_parser("add-credits", help="add licence credits to an application")
     cr.add_argument("token")
     cr.add_argument("amount", type=int)
+    for verb, what in (("offer-subscriptions", "give an app a subscription page"),
+                       ("make-cloneable", "give an app a clone link")):
+        asub.add_parser(verb, help=what).add_argument("token")
     team = asub.add_parser("team", help="create teams, assign their app, phones, SMS delay")
     tsub = team.add_subparsers(dest="team_action", required=True)
     for verb, args, what in (
@@ -129,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                else admin_licensing.revoke_license)(
                                    rt, args.email, args.platform),
         "team": lambda rt: team_action(rt, args),
+        "offer-subscriptions": lambda rt: admin_subscriptions.offer_subscriptions(rt, args.token),
+        "make-cloneable": lambda rt: admin_subscriptions.make_cloneable(rt, args.token),
     }
     return _with_runtime(settings, actions[args.action])
 

@@ -22,6 +22,7 @@ from services.api.routes import (
     validate,
 )
 from services.api.routes import licenses as licensing_routes
+from services.api.routes import subscriptions as subscription_routes
 from services.api.routes import teams as teams_routes
 from services.api.routes.aliases import router as aliases_router
 from services.api.web import routes as web
@@ -38,5 +39,6 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     app.include_router(aliases_router)  # e-mail gateway addresses
     app.include_router(licensing_routes.router)  # licences, teams, subscriptions
     app.include_router(teams_routes.router)
+    app.include_router(subscription_routes.router)
     web.install(app)
     return app

@@ -144,6 +144,8 @@ class E:
                                "user is already a member of a team")
     TEAM_MEMBER_MISSING = _e("team_member_missing", 400, "email", "invalid",
                              "user is not a member of this team")
+    SUBSCRIPTION_INVALID = _e("subscription_invalid", 400, "subscription", "invalid",
+                              "subscription code is invalid")
     GLANCE_EMPTY = _e(
         "glance_empty", 400, None, "invalid",
         "at least one of title, text, subtext, count or percent is required",

@@ -28,6 +28,7 @@ from overpush.models.sending import (
     Group,
     GroupMember,
 )
+from overpush.models.subscriptions import Subscription
 from overpush.models.teams import SmsAlert, Team, TeamMember
 from overpush.models.web import AccountToken, AppIcon, LoginAttempts, WebSession
 
@@ -62,6 +63,7 @@ __all__ = [
     "ReceiptMessage",
     "ReceiptTag",
     "SmsAlert",
+    "Subscription",
     "Team",
     "TeamMember",
     "User",

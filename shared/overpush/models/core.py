@@ -54,6 +54,10 @@ class App(Base):
     url: Mapped[str | None] = mapped_column(String(512), nullable=True)
     # None means the installation's default (Settings.app_monthly_limit).
     monthly_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Set when the application offers subscriptions (/subscribe/<code>) or may be cloned
+    # (/apps/clone/<code>); None otherwise.
+    subscription_code: Mapped[str | None] = mapped_column(String(30), nullable=True, unique=True)
+    clone_code: Mapped[str | None] = mapped_column(String(30), nullable=True, unique=True)
     # The team this is the application of (25,000 messages a month); one per team.
     team_id: Mapped[int | None] = mapped_column(
         ForeignKey("teams.id", ondelete="SET NULL"), nullable=True, unique=True

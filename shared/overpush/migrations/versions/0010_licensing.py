@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0003
-Create Date: 2026-11-27 01:39:44.096986
+Create Date: 2026-11-27 01:46:35.366302
 """
 
 from __future__ import annotations
@@ -71,12 +71,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('pending_licenses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pending_licenses_email'), ['email'], unique=False)
-        batch_op.create_index(batch_op.f('ix_pending_licenses_user_id'), ['user_id'],
-                              unique=False)
+        batch_op.create_index(batch_op.f('ix_pending_licenses_user_id'), ['user_id'], unique=False)
+
+    op.create_table('subscriptions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('subscription_key', sa.String(length=30), nullable=False),
+    sa.Column('app_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('sound', sa.String(length=40), nullable=True),
+    sa.Column('device', sa.String(length=25), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['app_id'], ['apps.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('app_id', 'user_id'),
+    sa.UniqueConstraint('subscription_key')
+    )
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_subscriptions_app_id'), ['app_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_subscriptions_user_id'), ['user_id'], unique=False)
 
     op.create_table('sms_alerts',
-    sa.Column('receipt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
-              nullable=False),
+    sa.Column('receipt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
@@ -90,10 +106,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_sms_alerts_due_at'), ['due_at'], unique=False)
 
     with op.batch_alter_table('apps', schema=None) as batch_op:
-        batch_op.add_column(sa.Column(
-            'team_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
+        batch_op.add_column(sa.Column('subscription_code', sa.String(length=30), nullable=True))
+        batch_op.add_column(sa.Column('clone_code', sa.String(length=30), nullable=True))
+        batch_op.add_column(sa.Column('team_id', sa.BigInteger().with_variant(sa.Integer(),
+            'sqlite'), nullable=True))
+        batch_op.create_unique_constraint('uq_apps_clone_code', ['clone_code'])
+        batch_op.create_unique_constraint('uq_apps_subscription_code', ['subscription_code'])
         batch_op.create_unique_constraint('uq_apps_team_id', ['team_id'])
-        batch_op.create_foreign_key('fk_apps_team_id_teams', 'teams', ['team_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_foreign_key('fk_apps_team_id_teams', 'teams', ['team_id'], ['id'],
+                                    ondelete='SET NULL')
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phone_number', sa.String(length=20), nullable=True))
@@ -109,12 +130,21 @@ def downgrade() -> None:
     with op.batch_alter_table('apps', schema=None) as batch_op:
         batch_op.drop_constraint('fk_apps_team_id_teams', type_='foreignkey')
         batch_op.drop_constraint('uq_apps_team_id', type_='unique')
+        batch_op.drop_constraint('uq_apps_subscription_code', type_='unique')
+        batch_op.drop_constraint('uq_apps_clone_code', type_='unique')
         batch_op.drop_column('team_id')
+        batch_op.drop_column('clone_code')
+        batch_op.drop_column('subscription_code')
 
     with op.batch_alter_table('sms_alerts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sms_alerts_due_at'))
 
     op.drop_table('sms_alerts')
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_subscriptions_user_id'))
+        batch_op.drop_index(batch_op.f('ix_subscriptions_app_id'))
+
+    op.drop_table('subscriptions')
     with op.batch_alter_table('pending_licenses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pending_licenses_user_id'))
         batch_op.drop_index(batch_op.f('ix_pending_licenses_email'))
