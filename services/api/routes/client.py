@@ -16,7 +16,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api import phones
+from services.api import device_identity, phones
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
@@ -53,6 +53,8 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
     name, os = (params.get("name") or "").strip(), (params.get("os") or "").strip()
     push_token = (params.get("push_token") or "").strip()
     encrypted = (params.get("encrypted") or "").strip() in ("1", "true")
+    identifier = (params.get("device_identifier") or "").strip()
+    identifier = identifier[:device_identity.MAX_IDENTIFIER]
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         # This endpoint answers errors as an object of arrays (spec §9), unlike the others.
@@ -66,15 +68,22 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
         if problems:
             return JSONResponse({"errors": problems, "status": 0, "request": rid},
                                 status_code=400)
-        device = await session.scalar(
+        device, hashed = await device_identity.recognise(session, user, identifier, name) \
+            if identifier else (None, None)
+        device = device or await session.scalar(
             select(Device).where(Device.user_id == user.id, Device.name == name)
         )
-        if device is not None and not (os in phones.PHONES and device.os in phones.PHONES):
+        # The same hardware, re-installed, keeps its row whatever name it asks for.
+        same = hashed is not None and device is not None and device.identifier_hash == hashed
+        if device is not None and not same \
+                and not (os in phones.PHONES and device.os in phones.PHONES):
             return _name_taken(rid)  # desktops keep spec §9's duplicate-name error
         if device is None:
             device = Device(public_id=device_id(), user_id=user.id, name=name, os=os,
                             enabled=True, created_at=rt.clock.now())
             session.add(device)
+        if hashed is not None:
+            device.identifier_hash = hashed
         key = phones.register(device, os, push_token or None, encrypted)
         try:
             await session.flush()
