@@ -51,6 +51,11 @@ async def test_subscription_key_works_only_for_its_application(server: Runner,
         assert (m["message"], m["sound"]) == ("news", "siren")
         r = await http.post(send, data={"token": other, "user": key, "message": "spam"})
         assert r.status_code == 400 and r.json()["user"] == "invalid"
+        check = f"{base_url}/1/users/validate.json"
+        r = await http.post(check, data={"token": token, "user": key})
+        assert r.status_code == 200 and r.json()["devices"] == ["desktop"]
+        r = await http.post(check, data={"token": other, "user": key})
+        assert r.status_code == 400
 
         migrate = f"{base_url}/1/subscriptions/migrate.json"
         r = await http.post(migrate, data={"token": token, "subscription": "wrong",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from overpush import licenses
+from overpush import licenses, subscriptions
 from overpush.errors import ApiError, E
 from overpush.ids import is_key
 from overpush.licensing import PLATFORMS
@@ -40,9 +40,12 @@ async def validate(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
     key = (params.get("user") or "").strip()
     device = (params.get("device") or "").strip() or None
     async with rt.sessions() as session:
-        await app_for_token(session, params.get("token"))
+        app = await app_for_token(session, params.get("token"))
         user_id = await session.scalar(select(User.id).where(User.user_key == key)) \
             if is_key(key) else None
+        if user_id is None and is_key(key):  # a subscription key, for its application only
+            sub = (await subscriptions.resolve(session, [key], app.id)).get(key)
+            user_id = sub.user_id if sub else None
         group_id = None
         if user_id is None and is_key(key):
             group_id = await session.scalar(select(Group.id).where(Group.group_key == key))
