@@ -90,3 +90,34 @@ async def test_sms_sent_once_and_only_without_acknowledgement(
         assert outcomes == ["acknowledged", "sent"]
         for d in (ann, bob, solo):
             await d.close()
+
+
+async def test_failed_sms_is_tried_again_then_sent_once(
+    sms_server: tuple[Runner, FixedClock], receiver: Receiver, base_url: str
+) -> None:
+    server, clock = sms_server
+    rt = server.rt
+    provider = provider_of(rt.settings)
+    receiver.fail_first = 1  # the provider answers 500 once
+    async with httpx.AsyncClient(timeout=10) as http:
+        token = await make_app(rt, await make_user(rt), "Pager")
+        ann = await user_with_device(rt, base_url, http)
+        team = await admin_teams.create_team(rt, "Night", ann.email)
+        await admin_teams.set_sms(rt, str(team["team"]), 30)
+        await admin_teams.set_phone(rt, ann.email, "+15555550101")
+        r = await http.post(f"{base_url}/1/messages.json", data={
+            "token": token, "user": ann.user_key, "message": "down", "priority": "2",
+            "retry": "60", "expire": "3600"})
+        assert r.status_code == 200, r.text
+        clock.advance(30)
+        assert await sms.tick(rt, provider) == 1
+        assert receiver.answered == [500] and receiver.received == []
+        clock.advance(30)
+        assert await sms.tick(rt, provider) == 0  # retried a minute after the failure
+        clock.advance(30)
+        assert await sms.tick(rt, provider) == 1
+        assert [t["body"] for t in receiver.received] == ["Pager: down (not acknowledged)"]
+        clock.advance(600)
+        assert await sms.tick(rt, provider) == 0
+        assert len(receiver.received) == 1
+        await ann.close()
