@@ -14,7 +14,7 @@ from overpush.db import migrate
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 
-from services import admin, runner
+from services import admin, admin_licensing, admin_subscriptions, admin_teams, runner
 
 
 def parser() -> argparse.ArgumentParser:
@@ -63,7 +63,36 @@ def parser() -> argparse.ArgumentParser:
                           help="add purchased capacity: 10000, 25000, 50000, 100000 or 500000")
     cap.add_argument("token")
     cap.add_argument("amount", type=int)
+    licensing_commands(asub)
     return p
+
+
+def licensing_commands(asub: Any) -> None:
+    """`overpush admin license|add-credits|team ...`: licences, teams and subscriptions."""
+    lic = asub.add_parser("license", help="grant or revoke a platform licence")
+    lsub = lic.add_subparsers(dest="license_action", required=True)
+    for verb in ("grant", "revoke"):
+        cmd = lsub.add_parser(verb, help=f"{verb} a user's licence for one platform")
+        cmd.add_argument("email")
+        cmd.add_argument("platform", help="iOS, Android or Desktop")
+    cr = asub.add_parser("add-credits", help="add licence credits to an application")
+    cr.add_argument("token")
+    cr.add_argument("amount", type=int)
+    for verb, what in (("offer-subscriptions", "give an app a subscription page"),
+                       ("make-cloneable", "give an app a clone link")):
+        asub.add_parser(verb, help=what).add_argument("token")
+    team = asub.add_parser("team", help="create teams, assign their app, phones, SMS delay")
+    tsub = team.add_subparsers(dest="team_action", required=True)
+    for verb, args, what in (
+        ("create", ("name", "admin_email"), "create a team; prints its API token"),
+        ("add-member", ("team", "email"), "add a user to a team (TEAM: id or name)"),
+        ("assign-app", ("team", "token"), "make an app the team's (25,000 messages a month)"),
+        ("set-phone", ("email", "number"), "a member's E.164 phone number for SMS"),
+        ("set-sms", ("team", "seconds"), "SMS members after this many unacknowledged seconds"),
+    ):
+        cmd = tsub.add_parser(verb, help=what)
+        for arg in args:
+            cmd.add_argument(arg, type=int if arg == "seconds" else str)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,8 +127,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                 args.description),
         "set-limit": lambda rt: admin.set_limit(rt, args.token, args.limit),
         "add-capacity": lambda rt: admin.add_capacity(rt, args.token, args.amount),
+        "add-credits": lambda rt: admin_licensing.add_credits(rt, args.token, args.amount),
+        "license": lambda rt: (admin_licensing.grant_license if args.license_action == "grant"
+                               else admin_licensing.revoke_license)(
+                                   rt, args.email, args.platform),
+        "team": lambda rt: team_action(rt, args),
+        "offer-subscriptions": lambda rt: admin_subscriptions.offer_subscriptions(rt, args.token),
+        "make-cloneable": lambda rt: admin_subscriptions.make_cloneable(rt, args.token),
     }
     return _with_runtime(settings, actions[args.action])
+
+
+def team_action(rt: Runtime, args: argparse.Namespace) -> Awaitable[Any]:
+    return {
+        "create": lambda: admin_teams.create_team(rt, args.name, args.admin_email),
+        "add-member": lambda: admin_teams.add_member(rt, args.team, args.email),
+        "assign-app": lambda: admin_teams.assign_app(rt, args.team, args.token),
+        "set-phone": lambda: admin_teams.set_phone(rt, args.email, args.number),
+        "set-sms": lambda: admin_teams.set_sms(rt, args.team, args.seconds),
+    }[args.team_action]()
 
 
 def _with_runtime(settings: Settings, action: Callable[[Runtime], Awaitable[Any]],

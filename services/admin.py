@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from overpush import quota
+from overpush import licenses, quota
 from overpush.errors import ApiError
 from overpush.ids import random_key
 from overpush.models import App, CustomSound, Group, User
@@ -46,6 +46,7 @@ async def create_user(rt: Runtime, email: str, password: str) -> dict[str, Any]:
             await session.flush()
             account = await aliases.ensure_account(session, rt, user.id)  # their e-mail address
             address = await aliases.default_address(session, rt, account.user_id)
+            await licenses.claim_email(session, user.id, email, now)  # volume licensing
     except IntegrityError:
         raise AdminError(f"a user with e-mail {email} already exists") from None
     return {"user_key": user.user_key, "email": user.email, "email_alias": address}

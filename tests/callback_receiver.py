@@ -57,6 +57,7 @@ class Receiver:
             form = dict(parse_qsl(body.decode()))
             form["_path"], form["_host"] = lines[0].split()[1], headers.get("host", "")
             form["_type"] = headers.get("content-type", "")
+            form["_auth"] = headers.get("authorization", "")
             self.received.append(form)
             self.got.set()
         location = "location: http://127.0.0.1:1/elsewhere\r\n" if status in (301, 302) else ""

@@ -22,6 +22,9 @@ from services.api.routes import (
     sounds,
     validate,
 )
+from services.api.routes import licenses as licensing_routes
+from services.api.routes import subscriptions as subscription_routes
+from services.api.routes import teams as teams_routes
 from services.api.routes.aliases import router as aliases_router
 from services.api.web import routes as web
 
@@ -38,5 +41,8 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     # /push is a plain ASGI endpoint; ApiService also routes it ahead of FastAPI (see push.py).
     app.state.push = push.PushEndpoint(rt, app.state.connections)
     app.router.routes.append(WebSocketRoute(push.PATH, app.state.push))
+    app.include_router(licensing_routes.router)  # licences, teams, subscriptions
+    app.include_router(teams_routes.router)
+    app.include_router(subscription_routes.router)
     web.install(app)
     return app

@@ -12,6 +12,7 @@ from overpush.models import Delivery, Device, Message
 from overpush.runtime import Runtime
 from sqlalchemy import select
 
+from services.dispatcher import licences
 from services.dispatcher.fanout import Target, plan
 from services.dispatcher.providers.base import Push
 
@@ -36,8 +37,10 @@ async def realert(rt: Runtime, event: ReceiptsRetryDue) -> list[Push]:
                 Device.user_id.in_({m.user_id for m in messages}), Device.enabled
             ).order_by(Device.id))).all():
                 devices[d.user_id].append(Target(d.id, d.public_id, d.name, d.os))
+            unlicensed = await licences.blocked(session, rt, devices.keys(), now)
             rows = [{"device_id": t.id, "message_id": m.id, "created_at": now}
-                    for m in messages for t in plan(m.devices, devices[m.user_id])]
+                    for m in messages for t in plan(m.devices, devices[m.user_id])
+                    if (m.user_id, t.os) not in unlicensed]
             if rows:
                 await session.execute(insert_ignore(
                     session, Delivery, rows, ["device_id", "message_id"]

@@ -14,7 +14,7 @@ from overpush.models import Delivery, Device, Message
 from overpush.runtime import Runtime
 from sqlalchemy import select, update
 
-from services.dispatcher import outcomes, pushes
+from services.dispatcher import licences, outcomes, pushes
 from services.dispatcher.fanout import Target, plan
 from services.dispatcher.providers.apns import ApnsProvider
 from services.dispatcher.providers.base import Provider, Push, Result, as_result
@@ -119,9 +119,11 @@ class DispatcherService:
                     .where(Device.user_id.in_(user_ids), Device.enabled).order_by(Device.id)
                 )).all():
                     devices[d.user_id].append(Target(d.id, d.public_id, d.name, d.os))
+            unlicensed = await licences.blocked(session, rt, user_ids, now)
             rows = [
                 {"device_id": t.id, "message_id": m.id, "created_at": now}
                 for m in fresh for t in plan(m.devices, devices[m.user_id])
+                if (m.user_id, t.os) not in unlicensed
             ]
             if rows:
                 await session.execute(insert_ignore(

@@ -15,9 +15,10 @@ from overpush.clock import monotonic
 from overpush.events import Event, ReceiptAcknowledged
 from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
+from overpush.sms import SmsProvider, provider_of
 from prometheus_client import Histogram
 
-from services.receipts import acked, deliver, retention, ticker
+from services.receipts import acked, deliver, retention, sms, ticker
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = 60.0
@@ -31,6 +32,7 @@ class ReceiptsService:
         self._relay: OutboxRelay | None = None
         self._callbacks_due = asyncio.Event()
         self._last_purge = float("-inf")
+        self._sms_provider: SmsProvider | None = None
 
     async def start(self, rt: Runtime) -> None:
         self.lateness = Histogram(
@@ -43,6 +45,7 @@ class ReceiptsService:
             self._callbacks_due.set()
             await acked.nudge_recipients(rt, event.receipt_id)
 
+        self._sms_provider = provider_of(rt.settings)  # teams' unacknowledged emergencies
         await rt.bus.subscribe("receipts", [ReceiptAcknowledged], on_ack, concurrency=8)
         if not rt.settings.is_sqlite:
             # Re-alerts are staged in the outbox; publish them from here at once rather than
@@ -53,6 +56,7 @@ class ReceiptsService:
             asyncio.create_task(self._loop(rt, "ticker", self._tick), name="receipts-ticker"),
             asyncio.create_task(self._loop(rt, "callbacks", self._callbacks),
                                 name="receipts-callbacks"),
+            asyncio.create_task(self._loop(rt, "sms", self._sms), name="receipts-sms"),
         ]
 
     async def stop(self) -> None:
@@ -80,8 +84,8 @@ class ReceiptsService:
 
     async def _idle(self, rt: Runtime, what: str) -> None:
         interval = rt.settings.receipts_tick_interval
-        if what == "ticker":
-            await asyncio.sleep(interval)
+        if what in ("ticker", "sms"):
+            await asyncio.sleep(interval if what == "ticker" else rt.settings.sms_tick_interval)
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._callbacks_due.wait(), interval)
@@ -95,6 +99,9 @@ class ReceiptsService:
             if messages or receipts:
                 log.info("purged %d messages and %d receipts", messages, receipts)
         return due >= ticker.BATCH  # a full batch: more may be due, go again at once
+
+    async def _sms(self, rt: Runtime) -> bool:
+        return await sms.tick(rt, self._sms_provider) >= sms.BATCH
 
     async def _callbacks(self, rt: Runtime) -> bool:
         return await deliver.deliver_due(rt) >= deliver.CLAIM

@@ -123,6 +123,29 @@ class E:
                                "user key is invalid")
     VALIDATE_DEVICE_INVALID = _e("validate_device_invalid", 400, "device",
                                  "invalid for this user", "device name is not valid for user")
+    LICENSE_RECIPIENT_MISSING = _e(
+        "license_recipient_missing", 400, "user", "invalid", "user or email is required"
+    )
+    LICENSE_EMAIL_INVALID = _e(
+        "license_email_invalid", 400, "email", "invalid", "email is not a valid address"
+    )
+    LICENSE_OS_INVALID = _e(
+        "license_os_invalid", 400, "os", "invalid", "os must be Android, iOS or Desktop"
+    )
+    LICENSE_NO_CREDITS = _e(
+        "license_no_credits", 400, "token", "is out of available license credits",
+        "application is out of available license credits",
+    )
+    TEAM_TOKEN_INVALID = _e("team_token_invalid", 400, "token", "invalid",
+                            "team token is invalid")
+    TEAM_EMAIL_INVALID = _e("team_email_invalid", 400, "email", "invalid",
+                            "email is not a valid address")
+    TEAM_MEMBER_ELSEWHERE = _e("team_member_elsewhere", 400, "email", "invalid",
+                               "user is already a member of a team")
+    TEAM_MEMBER_MISSING = _e("team_member_missing", 400, "email", "invalid",
+                             "user is not a member of this team")
+    SUBSCRIPTION_INVALID = _e("subscription_invalid", 400, "subscription", "invalid",
+                              "subscription code is invalid")
     GLANCE_EMPTY = _e(
         "glance_empty", 400, None, "invalid",
         "at least one of title, text, subtext, count or percent is required",

@@ -141,7 +141,12 @@ async def add_capacity(session: AsyncSession, app_id: int, amount: int) -> int:
     return remaining
 
 
+TEAM_MONTHLY_LIMIT = 25_000
+
+
 def limit_of(app: App, default: int) -> int:
-    """An application's monthly allowance: its own when set (0 switches it off), else the
-    installation's default."""
-    return default if app.monthly_limit is None else app.monthly_limit
+    """An application's monthly allowance: its own when set (0 switches it off), else a
+    team's application gets TEAM_MONTHLY_LIMIT, else the installation's default."""
+    if app.monthly_limit is not None:
+        return app.monthly_limit
+    return TEAM_MONTHLY_LIMIT if app.team_id is not None else default

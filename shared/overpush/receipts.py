@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from overpush import team_sms
 from overpush.clock import unix
 from overpush.ids import random_key
 from overpush.models import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
@@ -80,6 +81,7 @@ async def create(session: AsyncSession, *, app_id: int, request_id: str,
     session.add_all([ReceiptMessage(message_id=m, receipt_id=row.id, user_id=u)
                      for m, u in recipients])
     session.add_all([ReceiptTag(receipt_id=row.id, tag=t, app_id=app_id) for t in tags])
+    await team_sms.schedule(session, row.id, [u for _, u in recipients], now)
     return row.receipt
 
 

@@ -84,6 +84,24 @@ class Settings(BaseSettings):
     retention_interval: float = 300.0
     retention_batch: int = 500
 
+    # Platform licences: off by default (a private installation licenses nobody); when on, an
+    # account's devices of a platform get messages for the trial plus the grace period after
+    # its first device of that platform, then only with a licence or as a team member.
+    licensing_enforced: bool = False
+    license_trial_days: float = 7.0
+    license_grace_hours: float = 24.0
+
+    # SMS for teams' unacknowledged emergencies: an HTTP provider taking a form POST of
+    # to/from/body (field names configurable) at sms_url, with a bearer token or basic auth.
+    # Empty sms_url: no SMS is sent.
+    sms_url: str = ""
+    sms_from: str = ""
+    sms_token: str = ""
+    sms_username: str = ""
+    sms_password: str = ""
+    sms_fields: str = "to,from,body"
+    sms_tick_interval: float = 1.0
+
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.http_host}:{self.http_port}"

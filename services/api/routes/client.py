@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from overpush import receipts
+from overpush import licenses, receipts
 from overpush.clock import unix
 from overpush.errors import ApiError, E
 from overpush.ids import client_secret, device_id, digest
@@ -16,7 +16,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api import phones
+from services.api import device_identity, phones
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
@@ -54,6 +54,8 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
     name, os = (params.get("name") or "").strip(), (params.get("os") or "").strip()
     push_token = (params.get("push_token") or "").strip()
     encrypted = (params.get("encrypted") or "").strip() in ("1", "true")
+    identifier = (params.get("device_identifier") or "").strip()
+    identifier = identifier[:device_identity.MAX_IDENTIFIER]
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         # This endpoint answers errors as an object of arrays (spec §9), unlike the others.
@@ -67,21 +69,29 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
         if problems:
             return JSONResponse({"errors": problems, "status": 0, "request": rid},
                                 status_code=400)
-        device = await session.scalar(
+        device, hashed = await device_identity.recognise(session, user, identifier, name) \
+            if identifier else (None, None)
+        device = device or await session.scalar(
             select(Device).where(Device.user_id == user.id, Device.name == name)
         )
-        if device is not None and not (os in phones.PHONES and device.os in phones.PHONES):
+        # The same hardware, re-installed, keeps its row whatever name it asks for.
+        same = hashed is not None and device is not None and device.identifier_hash == hashed
+        if device is not None and not same \
+                and not (os in phones.PHONES and device.os in phones.PHONES):
             return _name_taken(rid)  # desktops keep spec §9's duplicate-name error
         if device is None:
             device = Device(public_id=device_id(), user_id=user.id, name=name, os=os,
                             enabled=True, created_at=rt.clock.now())
             session.add(device)
+        if hashed is not None:
+            device.identifier_hash = hashed
         key = phones.register(device, os, push_token or None, encrypted)
         try:
             await session.flush()
         except IntegrityError:  # a concurrent registration of the same name won
             return _name_taken(rid)
         await phones.release_token_elsewhere(session, device)
+        await licenses.start_trial(session, user.id, os, rt.clock.now())
     if key:  # the only time the key leaves the server
         return ok(rid, id=device.public_id, encryption_key=key)
     return ok(rid, id=device.public_id)
@@ -117,13 +127,14 @@ async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
             await _lock_messages(session, mids)
             await session.execute(delete(Delivery).where(Delivery.id.in_(list(expired))))
             await purge_messages(session, mids)
+        licensed = await licenses.licensed(session, user.id, now, licenses.terms_of(rt.settings))
         emergency = await receipts.of_messages(
             session, [m.id for _, m, _, _ in rows if m.priority == 2])
         address = await aliases.default_address(session, rt, user.id)
     base = str(request.base_url).rstrip("/")
     messages = [_message_json(d, m, a, ctype, base, emergency.get(m.id))
                 for d, m, a, ctype in rows if d.id not in expired]
-    return ok(rid, messages=messages, user=_user_json(user, address),
+    return ok(rid, messages=messages, user=_user_json(user, address, licensed),
               device=_device_json(device, user))
 
 
@@ -149,13 +160,14 @@ def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
     return out
 
 
-def _user_json(u: User, email_alias: str) -> dict[str, Any]:
+def _user_json(u: User, email_alias: str, licensed: set[str]) -> dict[str, Any]:
     return {
         "email": u.email, "created_at": unix(u.created_at),
         "quiet_hours": bool(u.quiet_start and u.quiet_end),
         "quiet_start": u.quiet_start or "", "quiet_end": u.quiet_end or "",
         "timezone": u.timezone, "default_sound": u.default_sound,
-        "is_android_licensed": True, "is_ios_licensed": True, "is_desktop_licensed": True,
+        "is_android_licensed": "A" in licensed, "is_ios_licensed": "I" in licensed,
+        "is_desktop_licensed": "O" in licensed,
         "first_email_alias": email_alias,  # the gateway address made with the account
         "quick_quiet_until": 0, "show_team_ad": 0, "show_tipjar": 0,
     }

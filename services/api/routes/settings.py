@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from overpush import licenses
 from overpush.errors import ApiError, E
 from overpush.models import User
 from overpush.sounds import BUILTIN_SOUNDS
@@ -29,7 +30,9 @@ async def user_settings(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) ->
         user = await user_for_secret(session, params.get("secret"))
         apply_user_settings(user, params)
         address = await aliases.default_address(session, rt, user.id)
-    return ok(rid, user=_user_json(user, address))
+        licensed = await licenses.licensed(session, user.id, rt.clock.now(),
+                                           licenses.terms_of(rt.settings))
+    return ok(rid, user=_user_json(user, address, licensed))
 
 
 def apply_user_settings(user: User, params: Mapping[str, str | None]) -> None:

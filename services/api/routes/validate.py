@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from overpush import licenses, subscriptions
 from overpush.errors import ApiError, E
 from overpush.ids import is_key
+from overpush.licensing import PLATFORMS
 from overpush.models import Device, Group, GroupMember, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +17,7 @@ from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 
 router = APIRouter()
-# Device `os` codes -> licence platform names. Every platform a user has a device on counts
-# as licensed, for now (there is no licence store yet).
-PLATFORMS = {"A": "Android", "I": "iOS", "O": "Desktop"}
+# With licensing not enforced every platform a user has a device on counts as licensed.
 
 
 def licenses_of(os_codes: set[str]) -> list[str]:
@@ -40,16 +40,23 @@ async def validate(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
     key = (params.get("user") or "").strip()
     device = (params.get("device") or "").strip() or None
     async with rt.sessions() as session:
-        await app_for_token(session, params.get("token"))
+        app = await app_for_token(session, params.get("token"))
         user_id = await session.scalar(select(User.id).where(User.user_key == key)) \
             if is_key(key) else None
+        if user_id is None and is_key(key):  # a subscription key, for its application only
+            sub = (await subscriptions.resolve(session, [key], app.id)).get(key)
+            user_id = sub.user_id if sub else None
         group_id = None
         if user_id is None and is_key(key):
             group_id = await session.scalar(select(Group.id).where(Group.group_key == key))
         if user_id is None and group_id is None:
             raise ApiError.of(E.VALIDATE_USER_INVALID)
+        licensed: set[str] | None = None
         if user_id is not None:
             found = await _devices(session, [user_id])
+            terms = licenses.terms_of(rt.settings)
+            if terms.enforced:
+                licensed = await licenses.licensed(session, user_id, rt.clock.now(), terms)
         else:
             members = (await session.execute(
                 select(GroupMember.user_id, GroupMember.device)
@@ -60,13 +67,13 @@ async def validate(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
             found = await _devices(session, list(only), only)
     is_group = int(group_id is not None)
     names = list(dict.fromkeys(name for name, _ in found))
-    licenses = licenses_of({os for _, os in found})
+    names_of = licenses_of(licensed if licensed is not None else {os for _, os in found})
     if device is not None and device not in names:
         return JSONResponse({
             "device": E.VALIDATE_DEVICE_INVALID.reason, "group": is_group,
-            "licenses": licenses, "errors": [E.VALIDATE_DEVICE_INVALID.text],
+            "licenses": names_of, "errors": [E.VALIDATE_DEVICE_INVALID.text],
             "status": 0, "request": rid,
         }, status_code=400)
     if not names:
         raise ApiError.of(E.USER_NO_DEVICES)
-    return ok(rid, group=is_group, devices=names, licenses=licenses)
+    return ok(rid, group=is_group, devices=names, licenses=names_of)

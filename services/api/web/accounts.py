@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 import pyotp
+from overpush import licenses
 from overpush.ids import digest, random_key
 from overpush.mailer import make_mailer
 from overpush.models import AccountToken, User
@@ -65,6 +66,7 @@ async def sign_up(rt: Runtime, email: str, password: str) -> User:
             session.add(user)
             await session.flush()
             await aliases.ensure_account(session, rt, user.id)  # their e-mail gateway address
+            await licenses.claim_email(session, user.id, email, rt.clock.now())
             token = await issue_token(session, rt, user.id, "confirm", CONFIRM_TTL)
     except IntegrityError:
         raise AccountError("An account with this e-mail address already exists.") from None

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.api.web import dashboard, icons, pages_accounts, pages_groups
+from services.api.web import dashboard, icons, pages_accounts, pages_groups, subscribe
 from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfFailed, LoginRequired
 
@@ -31,5 +31,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CsrfFailed, csrf_failed)
     app.add_api_route("/client", client_page, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages_accounts, dashboard, pages_groups, icons):
+    for module in (pages_accounts, dashboard, pages_groups, icons, subscribe):
         app.include_router(module.router)

@@ -48,7 +48,7 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
         app = await session.scalar(select(App).where(App.token == draft.token))
         if app is None:
             raise ApiError.of(E.TOKEN_INVALID)
-        recipients = await resolve(session, draft.users, draft.devices)
+        recipients = await resolve(session, draft.users, draft.devices, app.id)
         if draft.sound is not None and draft.sound not in BUILTIN_SOUNDS:
             await _check_custom_sound(session, app.id, draft.sound)
 
@@ -60,7 +60,8 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
         rows = [
             dict(
                 app_id=app.id, user_id=r.user_id, request_id=request_id, title=draft.title,
-                body=draft.message, priority=draft.priority, sound=draft.sound, url=draft.url,
+                body=draft.message, priority=draft.priority, sound=r.sound or draft.sound,
+                url=draft.url,
                 url_title=draft.url_title, html=draft.html, monospace=draft.monospace,
                 devices=r.devices, sent_at=sent_at, created_at=now,
                 expires_at=expires_at, attachment_id=attachment_id,

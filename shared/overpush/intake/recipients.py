@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from overpush import subscriptions
 from overpush.errors import ApiError, E
 from overpush.models import Device, Group, GroupMember, User
 
@@ -16,6 +17,7 @@ from overpush.models import Device, Group, GroupMember, User
 class Recipient:
     user_id: int
     devices: str | None  # comma-separated device names; None = all of the user's devices
+    sound: str | None = None  # a subscription's own sound, overriding the message's
 
 
 def merge(entries: Iterable[tuple[int, str | None]]) -> list[Recipient]:
@@ -34,14 +36,20 @@ def merge(entries: Iterable[tuple[int, str | None]]) -> list[Recipient]:
 
 
 async def resolve(
-    session: AsyncSession, keys: Sequence[str], devices: Sequence[str]
+    session: AsyncSession, keys: Sequence[str], devices: Sequence[str],
+    app_id: int | None = None,
 ) -> list[Recipient]:
     """Users get the devices the sender named; group members get the device stored in their
     group entry (spec §1.1). Disabled members and members without an active device are
-    skipped; a user named directly without an active device is an error."""
+    skipped; a user named directly without an active device is an error. Subscription keys
+    count only for the application `app_id` they belong to."""
     users = dict((await session.execute(
         select(User.user_key, User.id).where(User.user_key.in_(keys))
     )).all())
+    subscribed = await subscriptions.resolve(
+        session, [k for k in keys if k not in users], app_id) if app_id is not None else {}
+    for key, sub in subscribed.items():
+        users[key] = sub.user_id
     rest = [k for k in keys if k not in users]
     groups: dict[str, int] = {}
     if rest:
@@ -51,7 +59,8 @@ async def resolve(
     if len(users) + len(groups) != len(keys):
         raise ApiError.of(E.USER_INVALID)
     named = ",".join(devices) or None
-    direct = [(uid, named) for uid in users.values()]
+    direct = [(uid, named) for key, uid in users.items() if key not in subscribed]
+    direct += [(sub.user_id, named or sub.device) for sub in subscribed.values()]
     members: list[tuple[int, str | None]] = []
     if groups:
         members = [(uid, dev or None) for uid, dev in (await session.execute(
@@ -69,4 +78,5 @@ async def resolve(
     chosen = merge([*direct, *[(u, d) for u, d in members if u in active]])
     if not chosen:
         raise ApiError.of(E.USER_NO_DEVICES)
-    return chosen
+    sounds = {sub.user_id: sub.sound for sub in subscribed.values() if sub.sound}
+    return [replace(r, sound=sounds[r.user_id]) if r.user_id in sounds else r for r in chosen]

@@ -17,6 +17,7 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.licensing import LicenseCredits, PendingLicense, PlatformLicense
 from overpush.models.mail import MailAccount, MailAlias
 from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
 from overpush.models.sending import (
@@ -27,6 +28,8 @@ from overpush.models.sending import (
     Group,
     GroupMember,
 )
+from overpush.models.subscriptions import Subscription
+from overpush.models.teams import SmsAlert, Team, TeamMember
 from overpush.models.web import AccountToken, AppIcon, LoginAttempts, WebSession
 
 __all__ = [
@@ -46,16 +49,23 @@ __all__ = [
     "Glance",
     "Group",
     "GroupMember",
+    "LicenseCredits",
     "LoginAttempts",
     "MailAccount",
     "MailAlias",
     "Message",
     "OutboxEvent",
+    "PendingLicense",
+    "PlatformLicense",
     "ProcessedEvent",
     "Receipt",
     "ReceiptCallback",
     "ReceiptMessage",
     "ReceiptTag",
+    "SmsAlert",
+    "Subscription",
+    "Team",
+    "TeamMember",
     "User",
     "UtcDateTime",
     "WebSession",

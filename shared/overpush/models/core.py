@@ -39,6 +39,10 @@ class User(Base):
     default_sound: Mapped[str] = mapped_column(
         String(40), default="pushover", server_default="pushover"
     )
+    # Hex key of HMAC-SHA256 over device identifiers (services/api/device_identity.py).
+    device_salt: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # E.164 number for a team's unacknowledged-emergency SMS (`overpush admin team set-phone`).
+    phone_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class App(Base):
@@ -52,6 +56,16 @@ class App(Base):
     url: Mapped[str | None] = mapped_column(String(512), nullable=True)
     # None means the installation's default (Settings.app_monthly_limit).
     monthly_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Set when the application offers subscriptions (/subscribe/<code>) or may be cloned
+    # (/apps/clone/<code>); None otherwise.
+    # (Unique indexes, not constraints: adding them never rebuilds the table on SQLite.)
+    subscription_code: Mapped[str | None] = mapped_column(
+        String(30), nullable=True, unique=True, index=True)
+    clone_code: Mapped[str | None] = mapped_column(
+        String(30), nullable=True, unique=True, index=True)
+    # The team this is the application of (25,000 messages a month); one per team. No
+    # foreign key: adding one would rebuild this table on SQLite (teams are never deleted).
+    team_id: Mapped[int | None] = mapped_column(BigId, nullable=True, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -84,6 +98,9 @@ class Device(Base):
     always_use_default_sound: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # HMAC-SHA256(owner's device_salt, hardware identifier): recognises a re-install. The
+    # identifier itself is never stored.
+    identifier_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     # Set when Apple or Google said the token is gone; cleared by registering again.
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(60), nullable=True)

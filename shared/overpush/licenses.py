@@ -1,0 +1,143 @@
+"""Licence store: trials, grants, revocations, pending grants, and each account's states."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from overpush.db import insert_ignore
+from overpush.licensing import PLATFORMS, State, Terms, is_licensed, platform_state
+from overpush.models import PendingLicense, PlatformLicense, TeamMember
+from overpush.settings import Settings
+
+
+def terms_of(settings: Settings) -> Terms:
+    return Terms(settings.licensing_enforced, timedelta(days=settings.license_trial_days),
+                 timedelta(hours=settings.license_grace_hours))
+
+
+async def _row(session: AsyncSession, user_id: int, os: str) -> None:
+    await session.execute(insert_ignore(
+        session, PlatformLicense, [{"user_id": user_id, "platform": os}], ["user_id", "platform"]
+    ))
+
+
+async def start_trial(session: AsyncSession, user_id: int, os: str, now: datetime) -> None:
+    """The first device of a platform starts its trial (later devices change nothing), and
+    a licence waiting for "the first platform the user registers" is bound now."""
+    await _row(session, user_id, os)
+    await session.execute(update(PlatformLicense).where(
+        PlatformLicense.user_id == user_id, PlatformLicense.platform == os,
+        PlatformLicense.trial_started_at.is_(None),
+    ).values(trial_started_at=now))
+    await apply_pending(session, user_id, now)
+
+
+async def grant(session: AsyncSession, user_id: int, os: str, now: datetime) -> bool:
+    """License one platform of an account; False when it already was."""
+    await _row(session, user_id, os)
+    done = await session.execute(update(PlatformLicense).where(
+        PlatformLicense.user_id == user_id, PlatformLicense.platform == os,
+        PlatformLicense.licensed_at.is_(None),
+    ).values(licensed_at=now))
+    return bool(getattr(done, "rowcount", 0))
+
+
+async def revoke(session: AsyncSession, user_id: int, os: str) -> bool:
+    done = await session.execute(update(PlatformLicense).where(
+        PlatformLicense.user_id == user_id, PlatformLicense.platform == os,
+        PlatformLicense.licensed_at.is_not(None),
+    ).values(licensed_at=None))
+    return bool(getattr(done, "rowcount", 0))
+
+
+async def _first_unlicensed(session: AsyncSession, user_id: int) -> str | None:
+    os: str | None = await session.scalar(
+        select(PlatformLicense.platform).where(
+            PlatformLicense.user_id == user_id, PlatformLicense.licensed_at.is_(None),
+            PlatformLicense.trial_started_at.is_not(None),
+        ).order_by(PlatformLicense.trial_started_at, PlatformLicense.platform).limit(1)
+    )
+    return os
+
+
+async def grant_or_hold(session: AsyncSession, user_id: int, os: str | None, now: datetime,
+                        app_id: int | None = None) -> str | None:
+    """Grant on `os`, or with no platform on the first one the user registered that has no
+    licence yet; with none such, the licence waits for the next platform registered. Returns
+    the platform licensed now, or None when it waits."""
+    target = os or await _first_unlicensed(session, user_id)
+    if target is not None:
+        await grant(session, user_id, target, now)
+        return target
+    session.add(PendingLicense(user_id=user_id, platform=None, app_id=app_id, created_at=now))
+    return None
+
+
+async def hold_for_email(session: AsyncSession, email: str, os: str | None, now: datetime,
+                         app_id: int | None = None) -> None:
+    session.add(PendingLicense(email=email.strip().lower(), platform=os, app_id=app_id,
+                               created_at=now))
+
+
+async def claim_email(session: AsyncSession, user_id: int, email: str, now: datetime) -> None:
+    """At sign-up: licences assigned to this address before it had an account become its."""
+    await session.execute(update(PendingLicense).where(
+        PendingLicense.email == email.strip().lower(), PendingLicense.user_id.is_(None),
+    ).values(user_id=user_id, email=None))
+    await apply_pending(session, user_id, now)
+
+
+async def apply_pending(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """Bind this account's waiting licences that can be bound: each row is claimed by its
+    DELETE, so two concurrent registrations never spend one licence twice."""
+    pending = (await session.execute(
+        select(PendingLicense.id, PendingLicense.platform)
+        .where(PendingLicense.user_id == user_id).order_by(PendingLicense.id)
+    )).all()
+    for pid, os in pending:
+        target = os or await _first_unlicensed(session, user_id)
+        if target is None:
+            continue
+        gone = await session.scalar(
+            delete(PendingLicense).where(PendingLicense.id == pid).returning(PendingLicense.id)
+        )
+        if gone is not None:
+            await grant(session, user_id, target, now)
+
+
+async def states(session: AsyncSession, user_ids: Collection[int], now: datetime,
+                 terms: Terms, team_members: Collection[int] = ()) -> dict[tuple[int, str], State]:
+    """The state of every (user, platform) that has a row; a missing pair is State.NONE (or
+    TEAM for a team member)."""
+    if not user_ids:
+        return {}
+    rows = (await session.execute(
+        select(PlatformLicense.user_id, PlatformLicense.platform,
+               PlatformLicense.trial_started_at, PlatformLicense.licensed_at)
+        .where(PlatformLicense.user_id.in_(list(user_ids)))
+    )).all()
+    return {(r.user_id, r.platform): platform_state(
+        r.trial_started_at, r.licensed_at, now, terms, r.user_id in team_members) for r in rows}
+
+
+async def team_members(session: AsyncSession, user_ids: Collection[int]) -> set[int]:
+    """Which of these accounts are team members (they need no platform licences)."""
+    if not user_ids:
+        return set()
+    return set((await session.scalars(
+        select(TeamMember.user_id).where(TeamMember.user_id.in_(list(user_ids)))
+    )).all())
+
+
+async def licensed(session: AsyncSession, user_id: int, now: datetime,
+                   terms: Terms) -> set[str]:
+    """The os codes this account is licensed on, as clients are told."""
+    team_member = bool(await team_members(session, [user_id]))
+    found = await states(session, [user_id], now, terms, [user_id] if team_member else [])
+    return {os for os in PLATFORMS
+            if is_licensed(found.get((user_id, os), State.TEAM if team_member else State.NONE),
+                           terms)}
