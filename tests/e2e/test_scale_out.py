@@ -48,7 +48,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 
 SERVICES = ("dispatcher", "dispatcher", "receipts", "receipts", "quota", "api", "api", "mailgw")
 USERS = 6  # two devices each, one on each api instance
-DIRECT, GROUP, MAIL = 1200, 200, 30  # requests; a group send is one message per member
+DIRECT, GROUP, MAIL = 700, 250, 30  # requests; a group send is one message per member (6)
 EMERGENCY_DIRECT, EMERGENCY_GROUP = 3, 2  # per user, and to the whole group
 SEND_SECONDS = 45.0  # sends are paced over this long, so the faults fall among them
 RETRY = 30  # the shortest retry the API allows
