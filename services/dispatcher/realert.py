@@ -15,6 +15,7 @@ from sqlalchemy import select
 from services.dispatcher import licences
 from services.dispatcher.fanout import Target, plan
 from services.dispatcher.providers.base import Push
+from services.dispatcher.queue_order import lock_devices_of
 
 
 async def realert(rt: Runtime, event: ReceiptsRetryDue) -> list[Push]:
@@ -32,6 +33,7 @@ async def realert(rt: Runtime, event: ReceiptsRetryDue) -> list[Push]:
             messages = (await session.scalars(
                 select(Message).where(Message.id.in_(message_ids))
             )).all()
+            await lock_devices_of(session, rt, {m.user_id for m in messages})
             devices: dict[int, list[Target]] = defaultdict(list)
             for d in (await session.scalars(select(Device).where(
                 Device.user_id.in_({m.user_id for m in messages}), Device.enabled

@@ -20,6 +20,7 @@ from services.dispatcher.providers.apns import ApnsProvider
 from services.dispatcher.providers.base import Provider, Push, Result, as_result
 from services.dispatcher.providers.fcm import FcmProvider
 from services.dispatcher.providers.websocket import WebSocketProvider
+from services.dispatcher.queue_order import lock_devices_of
 from services.dispatcher.realert import realert
 from services.dispatcher.retention import RetentionLoop
 from services.dispatcher.retries import RetryLoop
@@ -105,6 +106,8 @@ class DispatcherService:
         assert rt is not None
         now = rt.clock.now()
         async with rt.sessions() as session, session.begin():
+            await lock_devices_of(session, rt, set((await session.scalars(
+                select(Message.user_id).where(Message.id.in_(message_ids)))).all()))
             # Plain columns, not ORM entities: a group send fans out to thousands of rows.
             query = select(Message.id, Message.user_id, Message.devices, Message.created_at) \
                 .where(Message.id.in_(message_ids), Message.dispatched_at.is_(None))

@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import (
 from overpush.models import Base
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+    """`pool_size` + `max_overflow` is what one process may hold open on PostgreSQL: times
+    the number of processes, it must stay under the server's max_connections."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         # One connection per process: SQLite has a single writer anyway, and queueing for the
@@ -33,7 +35,8 @@ def make_engine(url: str) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                               pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

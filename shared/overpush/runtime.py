@@ -31,7 +31,8 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None,
               bus: Bus | None = None) -> Runtime:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, settings.db_pool_size,
+                             settings.db_max_overflow)
         return cls(
             settings=settings,
             engine=engine,

@@ -13,6 +13,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OVERPUSH_", extra="ignore")
 
     database_url: str = SQLITE_DEFAULT
+    # PostgreSQL connections each process keeps (pool) and may add under load (overflow).
+    # Every replica holds up to their sum: keep replicas x (pool + overflow) under the
+    # server's max_connections (100 by default), or put PgBouncer in front.
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
     bus_url: str = "memory://"
     # Prefix of every exchange and queue name, so that several installations (or test runs)
     # can share one broker without seeing each other's messages.
