@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from overpush.background import Background
 from overpush.models import Delivery, Message
 from overpush.runtime import Runtime
 from sqlalchemy import Select, delete, exists, select
@@ -61,18 +62,11 @@ async def _drain(rt: Runtime, table: Any, ids: Select[Any]) -> int:
             return total
 
 
-class RetentionLoop:
+class RetentionLoop(Background):
+    task_name = "retention"
+
     def __init__(self, rt: Runtime) -> None:
         self._rt = rt
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
         while True:

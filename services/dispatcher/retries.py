@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
+from overpush.background import Background
 from overpush.clock import monotonic
 from overpush.mailer import Mailer
 from overpush.models import Delivery
@@ -28,20 +29,13 @@ NOTICE_BACKOFF = 60  # seconds between mail attempts while the relay fails
 Send = Callable[[Sequence[Push]], Awaitable[list[tuple[Push, Result]]]]
 
 
-class RetryLoop:
+class RetryLoop(Background):
+    task_name = "push-retries"
+
     def __init__(self, rt: Runtime, send: Send, mailer: Mailer) -> None:
         self._rt, self._send, self._mailer = rt, send, mailer
-        self._task: asyncio.Task[None] | None = None
         self.wakeup = asyncio.Event()
         self._notices_after = 0.0
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="push-retries")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
         while True:

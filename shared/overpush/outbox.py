@@ -16,6 +16,7 @@ import logging
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from overpush.background import Background
 from overpush.events import Event, decode
 from overpush.models import OutboxEvent
 from overpush.runtime import Runtime
@@ -35,18 +36,11 @@ def add(session: AsyncSession, rt: Runtime, event: Event) -> None:
     ))
 
 
-class OutboxRelay:
+class OutboxRelay(Background):
+    task_name = "outbox-relay"
+
     def __init__(self, rt: Runtime) -> None:
         self._rt = rt
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
         rt = self._rt

@@ -16,7 +16,7 @@ from aioapns.connection import APNsProductionClientProtocol
 from aioapns.exceptions import ConnectionClosed, ConnectionError, MaxAttemptsExceeded
 from overpush.settings import Settings
 
-from services.dispatcher.providers.base import Outcome, Push, Result
+from services.dispatcher.providers.base import Outcome, Push, Result, unsendable
 from services.dispatcher.providers.phone import PhoneMessage, content, fit
 
 log = logging.getLogger(__name__)
@@ -106,11 +106,11 @@ class ApnsProvider:
         return list(await asyncio.gather(*(self._one(p) for p in pushes)))
 
     async def _one(self, push: Push) -> Result:
+        refused = unsendable(push)
+        if refused is not None:
+            return refused
         pm = push.phone
-        if pm is None:
-            return Result(Outcome.REJECTED, reason="no push token")
-        if pm.ttl is not None and pm.ttl <= 0:
-            return Result(Outcome.REJECTED, reason="expired")
+        assert pm is not None  # unsendable() refused pushes without one
         try:
             answer = await asyncio.wait_for(
                 self._client.send_notification(request(pm)), self._timeout)

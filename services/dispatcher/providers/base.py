@@ -45,3 +45,14 @@ class Provider(Protocol):
 
 def as_result(answer: Outcome | Result) -> Result:
     return answer if isinstance(answer, Result) else Result(answer)
+
+
+def unsendable(push: Push) -> Result | None:
+    """Why a phone push cannot go to any vendor at all, or None: the same rule for APNs and
+    FCM, decided before either is called."""
+    pm = push.phone
+    if pm is None:
+        return Result(Outcome.REJECTED, reason="no push token")
+    if pm.ttl is not None and pm.ttl <= 0:
+        return Result(Outcome.REJECTED, reason="expired")
+    return None

@@ -15,7 +15,7 @@ import httpx
 from google.auth.exceptions import GoogleAuthError
 from overpush.settings import Settings
 
-from services.dispatcher.providers.base import Outcome, Push, Result
+from services.dispatcher.providers.base import Outcome, Push, Result, unsendable
 from services.dispatcher.providers.google_auth import AccessTokens
 from services.dispatcher.providers.phone import PhoneMessage, content, fit
 
@@ -104,11 +104,11 @@ class FcmProvider:
         return list(await asyncio.gather(*(self._one(p) for p in pushes)))
 
     async def _one(self, push: Push) -> Result:
+        refused = unsendable(push)
+        if refused is not None:
+            return refused
         pm = push.phone
-        if pm is None:
-            return Result(Outcome.REJECTED, reason="no push token")
-        if pm.ttl is not None and pm.ttl <= 0:
-            return Result(Outcome.REJECTED, reason="expired")
+        assert pm is not None  # unsendable() refused pushes without one
         try:
             token = await self._tokens.get()
             r = await self._http.post(self._url, json={"message": message(pm)},
