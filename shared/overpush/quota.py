@@ -6,8 +6,10 @@ period key is that month, so DST changes move the reset instant with the local c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, select, update
@@ -57,9 +59,8 @@ async def reserve(
     """Admit `count` messages if they fit, with conditional UPDATEs (never read-then-write),
     so concurrent requests can never together exceed the allowance plus purchased capacity.
 
-    The monthly allowance is used first, then purchased capacity. On (False, ...) part of the
-    allowance may have been taken in this transaction: the caller must roll it back (accept
-    raises inside its transaction, which does).
+    The monthly allowance is used first, then purchased capacity. (False, ...) leaves the
+    counts as they were, so a refusal can share a transaction with other admissions.
     """
     period = period_of(now)
     reset = int(period.reset_at.timestamp())
@@ -96,9 +97,41 @@ async def reserve(
         .returning(AppCapacity.remaining)
     )
     if remaining is None:
-        before = took.used - took.last_take  # as it will be after the caller's rollback
+        if took.last_take:  # give back what was taken from the allowance (row still locked)
+            await session.execute(update(AppUsage).where(*row).values(
+                used=AppUsage.used - took.last_take, last_take=0))
+        before = took.used - took.last_take
         return False, combine(limit, before, await _purchased(session, app_id), reset)
     return True, combine(limit, took.used, remaining, reset)
+
+
+async def reserve_many(
+    session: AsyncSession, app_id: int, counts: Sequence[int], limit: int, now: datetime
+) -> list[tuple[bool, Allowance]]:
+    """`reserve` for several requests of one application, in order, as one group commit
+    does: one conditional UPDATE when they all fit in the monthly allowance (the usual case),
+    else one `reserve` each, so each request is admitted or refused exactly as if alone."""
+    if len(counts) == 1:
+        return [await reserve(session, app_id, counts[0], limit, now)]
+    period = period_of(now)
+    await session.execute(insert_ignore(
+        session, AppUsage, [{"app_id": app_id, "period": period.key, "used": 0}],
+        ["app_id", "period"],
+    ))
+    total = sum(counts)
+    used = await session.scalar(
+        update(AppUsage)
+        .where(AppUsage.app_id == app_id, AppUsage.period == period.key,
+               AppUsage.used + total <= limit)
+        .values(used=AppUsage.used + total, last_take=total)
+        .returning(AppUsage.used)
+    )
+    if used is None:
+        return [await reserve(session, app_id, n, limit, now) for n in counts]
+    purchased, reset = await _purchased(session, app_id), int(period.reset_at.timestamp())
+    taken = accumulate(counts, initial=used - total)
+    next(taken)  # what was used before the first of them
+    return [(True, combine(limit, after, purchased, reset)) for after in taken]
 
 
 async def _purchased(session: AsyncSession, app_id: int) -> int:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from overpush.batching import Batcher
 from overpush.bus import Bus, make_bus
 from overpush.clock import Clock, SystemClock
 from overpush.db import make_engine, make_sessionmaker
 from overpush.metrics import Metrics
 from overpush.passwords import Passwords
 from overpush.settings import Settings
+
+# Requests per intake transaction: enough to share the costs, few enough that one slow
+# batch keeps few requests waiting.
+INTAKE_BATCH = 64
 
 
 @dataclass
@@ -27,6 +32,8 @@ class Runtime:
     passwords: Passwords
     # Set after a commit that staged outbox events, so the relay publishes them at once.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Group commit for the intake: requests that arrive together share one transaction.
+    intake: Batcher[Any, Any] = field(default_factory=lambda: Batcher(INTAKE_BATCH))
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None,

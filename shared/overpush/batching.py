@@ -1,0 +1,68 @@
+"""Group commit: work submitted while a batch is running goes into the next batch, together.
+
+Most of what one accepted message costs is per transaction and per statement, not per row
+(session set-up, BEGIN/COMMIT, one round trip per statement, and one event that the outbox
+relay, the dispatcher and the quota service each handle in a transaction of their own). When
+requests arrive concurrently, one transaction for all of them shares that cost; a lone
+request is a batch of one and waits for nobody.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+# Runs a batch; returns one outcome per item, in order: a result or the item's own exception.
+BatchRun = Callable[[Sequence[T]], Awaitable[Sequence["R | BaseException"]]]
+
+
+class Batcher(Generic[T, R]):
+    """One worker task at a time runs `run` over everything queued, up to `limit` items.
+
+    The worker lives only while there is work, so nothing needs starting or stopping. A
+    submitter that is cancelled while its item still waits takes the item out (it was never
+    accepted); once its batch runs, the outcome stands whether or not anyone still waits.
+    """
+
+    def __init__(self, limit: int = 64) -> None:
+        self.limit = limit
+        self._queue: list[tuple[T, asyncio.Future[R]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T, run: BatchRun[T, R]) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(run), name="group-commit")
+        return await future
+
+    async def _drain(self, run: BatchRun[T, R]) -> None:
+        while self._queue:
+            taken, self._queue = self._queue[:self.limit], self._queue[self.limit:]
+            batch = [(item, f) for item, f in taken if not f.done()]  # done = cancelled
+            if not batch:
+                continue
+            try:
+                outcomes = await run([item for item, _ in batch])
+            except asyncio.CancelledError:  # shutting down: nobody is left waiting for long
+                for _, future in batch + self._queue:
+                    future.cancel()
+                self._queue = []
+                raise
+            except Exception as exc:  # every waiter must hear of it
+                outcomes = [exc] * len(batch)
+            _settle(batch, outcomes)
+
+
+def _settle(batch: Sequence[tuple[object, asyncio.Future[R]]],
+            outcomes: Sequence[R | BaseException]) -> None:
+    for (_, future), outcome in zip(batch, outcomes, strict=True):
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

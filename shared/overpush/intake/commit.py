@@ -1,0 +1,233 @@
+"""The intake transaction for a batch of requests: look up, admit, write, announce.
+
+Each request is decided on its own (its token, its recipients, its share of the quota, in
+arrival order), but the batch shares one transaction, one multi-row INSERT of messages and
+one MessageAccepted per application, so the outbox relay, the dispatcher and the quota
+service handle the batch once too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from overpush import outbox, receipts
+from overpush.errors import ApiError, E
+from overpush.events import MessageAccepted
+from overpush.intake.recipients import Recipient, resolve
+from overpush.intake.validate import MessageDraft
+from overpush.models import App, Attachment, CustomSound, Message
+from overpush.quota import Allowance, limit_of, reserve_many
+from overpush.runtime import Runtime
+from overpush.sounds import BUILTIN_SOUNDS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Request:
+    draft: MessageDraft
+    request_id: str
+    source: str  # "api", "email", "dashboard": the accepted-messages metric's label
+
+
+@dataclass(frozen=True)
+class Accepted:
+    message_ids: list[int]
+    allowance: Allowance
+    receipt: str | None = None  # priority 2 only
+
+
+@dataclass
+class _Plan:
+    """A request that passed its lookups, on its way to admission and its rows."""
+
+    index: int
+    request: Request
+    app: App
+    recipients: list[Recipient]
+    allowance: Allowance | None = None
+    message_ids: list[int] = field(default_factory=list)
+    receipt: str | None = None
+
+
+Outcome = Accepted | BaseException
+
+
+async def commit(rt: Runtime, requests: Sequence[Request]) -> list[Outcome]:
+    """One outcome per request. Should the shared transaction fail as a whole (a database
+    error, a bug one request triggers), each request is tried alone, so only its own fails."""
+    try:
+        return await _commit(rt, requests)
+    except Exception:
+        if len(requests) == 1:
+            raise
+        log.warning("group commit of %d requests failed; committing them one at a time",
+                    len(requests), exc_info=True)
+    outcomes: list[Outcome] = []
+    for request in requests:
+        try:
+            outcomes += await _commit(rt, [request])
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+async def _commit(rt: Runtime, requests: Sequence[Request]) -> list[Outcome]:
+    now = rt.clock.now()
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    async with rt.sessions() as session, session.begin():
+        plans = await _lookups(session, requests, outcomes)
+        admitted = await _admit(session, rt, plans, outcomes, now)
+        if admitted:
+            await _write(session, rt, admitted, now)
+    if admitted:
+        rt.outbox_wakeup.set()
+    for plan in admitted:
+        assert plan.allowance is not None
+        outcomes[plan.index] = Accepted(plan.message_ids, plan.allowance, plan.receipt)
+        rt.metrics.accepted.labels(plan.request.source).inc(len(plan.message_ids))
+        log.info("accepted messages %s from app %s", plan.message_ids, plan.app.id,
+                 extra={"message_ids": plan.message_ids,
+                        "request_id": plan.request.request_id})
+    assert all(o is not None for o in outcomes)
+    return [o for o in outcomes if o is not None]
+
+
+async def _lookups(session: AsyncSession, requests: Sequence[Request],
+                   outcomes: list[Outcome | None]) -> list[_Plan]:
+    """Token, recipients and sound of each request; a request that fails one is answered
+    with its error here and goes no further. Identical lookups run once per batch."""
+    tokens = {r.draft.token for r in requests}
+    apps = {a.token: a for a in (await session.scalars(
+        select(App).where(App.token.in_(tokens)))).all()}
+    recipients_of: dict[tuple[int, tuple[str, ...], tuple[str, ...]],
+                        list[Recipient] | ApiError] = {}
+    sound_error: dict[tuple[int, str], ApiError | None] = {}
+    plans = []
+    for i, request in enumerate(requests):
+        draft = request.draft
+        try:
+            app = apps.get(draft.token)
+            if app is None:
+                raise ApiError.of(E.TOKEN_INVALID)
+            key = (app.id, draft.users, draft.devices)
+            if key not in recipients_of:
+                recipients_of[key] = await _resolved(session, draft, app.id)
+            if isinstance(recipients := recipients_of[key], ApiError):
+                raise ApiError(list(recipients.errors))  # each request its own error
+            sound = draft.sound
+            if sound is not None and sound not in BUILTIN_SOUNDS:
+                if (app.id, sound) not in sound_error:
+                    sound_error[app.id, sound] = await _unknown_sound(session, app.id, sound)
+                if (error := sound_error[app.id, sound]) is not None:
+                    raise ApiError(list(error.errors))
+        except ApiError as err:
+            outcomes[i] = err
+            continue
+        plans.append(_Plan(i, request, app, recipients))
+    return plans
+
+
+async def _resolved(session: AsyncSession, draft: MessageDraft,
+                    app_id: int) -> list[Recipient] | ApiError:
+    try:
+        return await resolve(session, draft.users, draft.devices, app_id)
+    except ApiError as err:
+        return err
+
+
+async def _unknown_sound(session: AsyncSession, app_id: int, sound: str) -> ApiError | None:
+    """A sender may use the sounds uploaded for its own application, and no others."""
+    if await session.scalar(select(exists().where(
+        CustomSound.app_id == app_id, CustomSound.name == sound
+    ))):
+        return None
+    return ApiError.of(E.SOUND_INVALID, f"sound {sound!r} is not a valid sound")
+
+
+async def _admit(session: AsyncSession, rt: Runtime, plans: list[_Plan],
+                 outcomes: list[Outcome | None], now: datetime) -> list[_Plan]:
+    """Each application's requests in arrival order against its allowance. Applications go
+    in id order, so two batches on PostgreSQL lock usage rows in the same order."""
+    by_app: dict[int, list[_Plan]] = defaultdict(list)
+    for plan in plans:
+        by_app[plan.app.id].append(plan)
+    admitted = []
+    for app_id in sorted(by_app):
+        group = by_app[app_id]
+        limit = limit_of(group[0].app, rt.settings.app_monthly_limit)
+        answers = await reserve_many(session, app_id, [len(p.recipients) for p in group],
+                                     limit, now)
+        for plan, (ok, allowance) in zip(group, answers, strict=True):
+            if ok:
+                plan.allowance = allowance
+                admitted.append(plan)
+            else:
+                outcomes[plan.index] = ApiError(
+                    [ApiError.of(E.QUOTA_EXCEEDED).errors[0]], headers=allowance.headers())
+    return sorted(admitted, key=lambda p: p.index)
+
+
+async def _write(session: AsyncSession, rt: Runtime, plans: list[_Plan],
+                 now: datetime) -> None:
+    """Every admitted request's messages in one INSERT, its receipt, and one event per
+    application."""
+    rows = []
+    for plan in plans:
+        draft = plan.request.draft
+        attachment_id = await _store_attachment(session, draft, now)
+        sent_at = (datetime.fromtimestamp(draft.timestamp, UTC)
+                   if draft.timestamp is not None else now)
+        expires_at = now + timedelta(seconds=draft.ttl) if draft.ttl else None
+        rows += [
+            dict(app_id=plan.app.id, user_id=r.user_id, request_id=plan.request.request_id,
+                 title=draft.title, body=draft.message, priority=draft.priority,
+                 sound=r.sound or draft.sound, url=draft.url, url_title=draft.url_title,
+                 html=draft.html, monospace=draft.monospace, devices=r.devices,
+                 sent_at=sent_at, created_at=now, expires_at=expires_at,
+                 attachment_id=attachment_id)
+            for r in plan.recipients
+        ]
+    # One multi-row INSERT ... RETURNING (no ORM objects): a group send makes 1,000s.
+    ids = iter((await session.scalars(
+        insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
+    )).all())
+    for plan in plans:
+        plan.message_ids = [next(ids) for _ in plan.recipients]
+        draft = plan.request.draft
+        if draft.priority == 2 and draft.retry is not None and draft.expire is not None:
+            plan.receipt = await receipts.create(
+                session, app_id=plan.app.id, request_id=plan.request.request_id,
+                recipients=[(mid, r.user_id) for mid, r in zip(
+                    plan.message_ids, plan.recipients, strict=True)],
+                retry=draft.retry, expire=draft.expire, callback=draft.callback,
+                tags=draft.tags, now=now,
+            )
+    by_app: dict[int, list[_Plan]] = defaultdict(list)
+    for plan in plans:
+        by_app[plan.app.id].append(plan)
+    for app_id, group in by_app.items():
+        outbox.add(session, rt, MessageAccepted(
+            message_ids=[i for p in group for i in p.message_ids], app_id=app_id,
+            priority=max(p.request.draft.priority for p in group),
+        ))
+
+
+async def _store_attachment(session: AsyncSession, draft: MessageDraft,
+                            now: datetime) -> int | None:
+    """One stored copy per request, shared by every recipient's message row."""
+    if draft.attachment is None:
+        return None
+    row = Attachment(content_type=draft.attachment.content_type,
+                     size=len(draft.attachment.data), data=draft.attachment.data,
+                     created_at=now)
+    session.add(row)
+    await session.flush()
+    return row.id
