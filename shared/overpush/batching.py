@@ -15,16 +15,18 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
-# Runs a batch; returns one outcome per item, in order: a result or the item's own exception.
-BatchRun = Callable[[Sequence[T]], Awaitable[Sequence["R | BaseException"]]]
+# Runs one batch. It calls `take()` once, when it is ready to start (say, once it holds a
+# database connection: everything submitted while it waited joins the batch), and returns one
+# outcome per item taken, in order: a result, or that item's own exception.
+BatchRun = Callable[[Callable[[], list[T]]], Awaitable[Sequence["R | BaseException"]]]
 
 
 class Batcher(Generic[T, R]):
-    """One worker task at a time runs `run` over everything queued, up to `limit` items.
+    """One worker task at a time runs batches of up to `limit` queued items.
 
     The worker lives only while there is work, so nothing needs starting or stopping. A
     submitter that is cancelled while its item still waits takes the item out (it was never
-    accepted); once its batch runs, the outcome stands whether or not anyone still waits.
+    accepted); once its batch is taken, the outcome stands whether or not anyone still waits.
     """
 
     def __init__(self, limit: int = 64) -> None:
@@ -41,19 +43,27 @@ class Batcher(Generic[T, R]):
 
     async def _drain(self, run: BatchRun[T, R]) -> None:
         while self._queue:
-            taken, self._queue = self._queue[:self.limit], self._queue[self.limit:]
-            batch = [(item, f) for item, f in taken if not f.done()]  # done = cancelled
-            if not batch:
-                continue
+            batch: list[tuple[T, asyncio.Future[R]]] = []
+            taken = False
+
+            def take() -> list[T]:
+                nonlocal batch, taken
+                if not taken:
+                    taken = True
+                    head, self._queue = self._queue[:self.limit], self._queue[self.limit:]
+                    batch = [(item, f) for item, f in head if not f.done()]  # done: cancelled
+                return [item for item, _ in batch]
+
             try:
-                outcomes = await run([item for item, _ in batch])
+                outcomes: Sequence[R | BaseException] = await run(take)
             except asyncio.CancelledError:  # shutting down: nobody is left waiting for long
+                take()
                 for _, future in batch + self._queue:
                     future.cancel()
                 self._queue = []
                 raise
-            except Exception as exc:  # every waiter must hear of it
-                outcomes = [exc] * len(batch)
+            except Exception as exc:  # every waiter of the batch must hear of it
+                outcomes = [exc] * len(take())
             _settle(batch, outcomes)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -60,33 +60,53 @@ class _Plan:
 Outcome = Accepted | BaseException
 
 
-async def commit(rt: Runtime, requests: Sequence[Request]) -> list[Outcome]:
-    """One outcome per request. Should the shared transaction fail as a whole (a database
-    error, a bug one request triggers), each request is tried alone, so only its own fails."""
+async def commit(rt: Runtime, take: Callable[[], list[Request]]) -> list[Outcome]:
+    """One outcome per request taken. Should the shared transaction fail as a whole (a
+    database error, a bug one request triggers), each request is tried alone, so only its
+    own fails."""
+    requests: list[Request] = []
     try:
-        return await _commit(rt, requests)
+        async with rt.sessions() as session, session.begin():
+            # Hold a connection before taking the batch: on SQLite (one connection a process)
+            # the requests that arrive while the dispatcher or the relay holds it join in.
+            await session.connection()
+            requests = take()
+            outcomes, admitted = await _decide_and_write(session, rt, requests)
     except Exception:
-        if len(requests) == 1:
+        if len(requests) <= 1:
             raise
         log.warning("group commit of %d requests failed; committing them one at a time",
                     len(requests), exc_info=True)
-    outcomes: list[Outcome] = []
-    for request in requests:
-        try:
-            outcomes += await _commit(rt, [request])
-        except Exception as exc:
-            outcomes.append(exc)
-    return outcomes
+        return [await _alone(rt, request) for request in requests]
+    _announce(rt, admitted, outcomes)
+    return [o for o in outcomes if o is not None]
 
 
-async def _commit(rt: Runtime, requests: Sequence[Request]) -> list[Outcome]:
+async def _alone(rt: Runtime, request: Request) -> Outcome:
+    try:
+        async with rt.sessions() as session, session.begin():
+            outcomes, admitted = await _decide_and_write(session, rt, [request])
+    except Exception as exc:
+        return exc
+    _announce(rt, admitted, outcomes)
+    assert outcomes[0] is not None
+    return outcomes[0]
+
+
+async def _decide_and_write(session: AsyncSession, rt: Runtime, requests: Sequence[Request],
+                            ) -> tuple[list[Outcome | None], list[_Plan]]:
+    """Refusals are in the outcomes; the admitted plans still need their answers."""
     now = rt.clock.now()
     outcomes: list[Outcome | None] = [None] * len(requests)
-    async with rt.sessions() as session, session.begin():
-        plans = await _lookups(session, requests, outcomes)
-        admitted = await _admit(session, rt, plans, outcomes, now)
-        if admitted:
-            await _write(session, rt, admitted, now)
+    plans = await _lookups(session, requests, outcomes)
+    admitted = await _admit(session, rt, plans, outcomes, now)
+    if admitted:
+        await _write(session, rt, admitted, now)
+    return outcomes, admitted
+
+
+def _announce(rt: Runtime, admitted: list[_Plan], outcomes: list[Outcome | None]) -> None:
+    """After the commit: wake the relay, answer, count and log each admitted request."""
     if admitted:
         rt.outbox_wakeup.set()
     for plan in admitted:
@@ -96,8 +116,6 @@ async def _commit(rt: Runtime, requests: Sequence[Request]) -> list[Outcome]:
         log.info("accepted messages %s from app %s", plan.message_ids, plan.app.id,
                  extra={"message_ids": plan.message_ids,
                         "request_id": plan.request.request_id})
-    assert all(o is not None for o in outcomes)
-    return [o for o in outcomes if o is not None]
 
 
 async def _lookups(session: AsyncSession, requests: Sequence[Request],
