@@ -120,13 +120,35 @@ async def test_a_request_spanning_free_and_purchased_takes_both_or_neither(
         assert ok and (a.limit, a.remaining) == (6, 1)
     async with rt.sessions() as s:
         assert (await s.execute(select(AppUsage.used, AppUsage.last_take))).one() == (5, 1)
-    try:
-        async with rt.sessions() as s, s.begin():
-            ok, a = await reserve(s, app_id, 2, 5, now)  # only 1 left: refused
-            assert not ok and (a.limit, a.remaining) == (6, 1)
-            raise RuntimeError("roll back, as accept does")
-    except RuntimeError:
-        pass
-    async with rt.sessions() as s:
+    async with rt.sessions() as s, s.begin():
+        ok, a = await reserve(s, app_id, 2, 5, now)  # only 1 left: refused ...
+        assert not ok and (a.limit, a.remaining) == (6, 1)
+    async with rt.sessions() as s:  # ... and committed as is, nothing was taken
         assert await s.scalar(select(AppUsage.used)) == 5
         assert await s.scalar(select(AppCapacity.remaining)) == 1
+
+
+async def test_several_requests_are_admitted_in_order_as_if_alone(runtime: object) -> None:
+    """reserve_many, as a group commit calls it: one UPDATE when all fit, else each in turn."""
+    from datetime import UTC, datetime
+
+    from overpush.quota import reserve_many
+    from overpush.runtime import Runtime
+
+    rt = runtime
+    assert isinstance(rt, Runtime)
+    token = await make_app(rt, await make_user(rt))
+    await admin.add_capacity(rt, token, 10_000)
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    async with rt.sessions() as s, s.begin():
+        app_id = await s.scalar(select(AppCapacity.app_id))
+        assert app_id is not None
+        await s.execute(update(AppCapacity).values(remaining=2))
+        fits = await reserve_many(s, app_id, [1, 2, 3], 10, now)  # 6 of 10 free
+        assert [(ok, a.remaining) for ok, a in fits] == [(True, 11), (True, 9), (True, 6)]
+        # 4 free + 2 purchased left: 3 fits, 5 does not (and takes nothing), 3 fits.
+        mixed = await reserve_many(s, app_id, [3, 5, 3], 10, now)
+        assert [(ok, a.remaining) for ok, a in mixed] == [(True, 3), (False, 3), (True, 0)]
+    async with rt.sessions() as s:
+        assert await s.scalar(select(AppUsage.used)) == 10
+        assert await s.scalar(select(AppCapacity.remaining)) == 0
