@@ -12,7 +12,7 @@ from overpush.errors import ApiError, E, FieldError
 from overpush.ids import LOWER_ALNUM, random_key
 from overpush.models import App, MailAccount, MailAlias, User
 from overpush.runtime import Runtime
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -155,19 +155,23 @@ async def delete_alias(rt: Runtime, user_id: int, address: str) -> None:
         await session.execute(delete(MailAlias).where(MailAlias.id == alias.id))
 
 
+# Asked at every RCPT: built once, run on a bare connection (no ORM session, no entities).
+_TARGET = (
+    select(MailAlias.name, User.user_key, App.token, MailAlias.sound, MailAlias.priority,
+           MailAlias.device, MailAlias.ignore_timestamps)
+    .join(User, User.id == MailAlias.user_id)
+    .join(MailAccount, MailAccount.user_id == MailAlias.user_id)
+    .join(App, App.id == MailAccount.app_id)
+    .where(MailAlias.name == bindparam("name"))
+)
+
+
 async def resolve(rt: Runtime, name: str) -> Target | None:
     """The user, gateway application and options behind one alias name, in one query."""
-    async with rt.sessions() as session:
-        row = (await session.execute(
-            select(MailAlias, User.user_key, App.token)
-            .join(User, User.id == MailAlias.user_id)
-            .join(MailAccount, MailAccount.user_id == MailAlias.user_id)
-            .join(App, App.id == MailAccount.app_id)
-            .where(MailAlias.name == name)
-        )).first()
+    async with rt.engine.connect() as conn:
+        row = (await conn.execute(_TARGET, {"name": name})).first()
     if row is None:
         return None
-    alias, user_key, token = row
-    return Target(alias.name, user_key, token, AliasOptions(
-        alias.sound, alias.priority, alias.device, alias.ignore_timestamps
+    return Target(row.name, row.user_key, row.token, AliasOptions(
+        row.sound, row.priority, row.device, row.ignore_timestamps
     ))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Insert, event
+from sqlalchemy import Insert, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from overpush import sqlite_inline
 from overpush.models import Base
 
 
@@ -29,9 +31,10 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncE
         _ensure_sqlite_dir(url)
         # One connection per process: SQLite has a single writer anyway, and queueing for the
         # connection in asyncio is much faster than SQLite's sleeping busy handler.
+        database = make_url(url).database or ":memory:"
         engine = create_async_engine(
             url, pool_size=1, max_overflow=0, pool_timeout=60,
-            connect_args={"timeout": 30},
+            async_creator=partial(sqlite_inline.connect, database, 30),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
