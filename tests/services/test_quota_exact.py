@@ -4,11 +4,13 @@ exactly 50 accepted, with and without purchased capacity; limits.json and the he
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import httpx
 import pytest
-from overpush.models import AppCapacity, AppUsage, Message
-from overpush.quota import period_of
+from overpush.models import App, AppCapacity, AppUsage, Message
+from overpush.quota import period_of, reserve, reserve_many
+from overpush.runtime import Runtime
 from sqlalchemy import func, select, update
 
 from services import admin
@@ -96,59 +98,49 @@ async def test_free_first_then_purchased_exactly(server: Runner, base_url: str) 
             await admin.add_capacity(rt, token, 12_345)
 
 
-async def test_a_request_spanning_free_and_purchased_takes_both_or_neither(
-    runtime: object,
-) -> None:
-    from datetime import UTC, datetime
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
-    from overpush.quota import reserve
-    from overpush.runtime import Runtime
 
-    rt = runtime
-    assert isinstance(rt, Runtime)
+async def app_with_capacity(rt: Runtime, remaining: int) -> int:
+    """An application with a purchased pack of which `remaining` is left; its id."""
     token = await make_app(rt, await make_user(rt))
     await admin.add_capacity(rt, token, 10_000)
-    now = datetime(2026, 11, 27, tzinfo=UTC)
     async with rt.sessions() as s, s.begin():
-        app_id = await s.scalar(select(AppCapacity.app_id))
+        app_id = await s.scalar(select(App.id).where(App.token == token))
         assert app_id is not None
-        await s.execute(update(AppCapacity).values(remaining=3))
-        ok, a = await reserve(s, app_id, 4, 5, now)  # 4 of 5 free
+        await s.execute(update(AppCapacity).values(remaining=remaining))
+    return app_id
+
+
+async def test_a_request_spanning_free_and_purchased_takes_both_or_neither(
+    runtime: Runtime,
+) -> None:
+    app_id = await app_with_capacity(runtime, 3)
+    async with runtime.sessions() as s, s.begin():
+        ok, a = await reserve(s, app_id, 4, 5, NOW)  # 4 of 5 free
         assert ok and (a.limit, a.remaining) == (8, 4)
-    async with rt.sessions() as s, s.begin():
-        ok, a = await reserve(s, app_id, 3, 5, now)  # 1 free + 2 purchased
+    async with runtime.sessions() as s, s.begin():
+        ok, a = await reserve(s, app_id, 3, 5, NOW)  # 1 free + 2 purchased
         assert ok and (a.limit, a.remaining) == (6, 1)
-    async with rt.sessions() as s:
+    async with runtime.sessions() as s:
         assert (await s.execute(select(AppUsage.used, AppUsage.last_take))).one() == (5, 1)
-    async with rt.sessions() as s, s.begin():
-        ok, a = await reserve(s, app_id, 2, 5, now)  # only 1 left: refused ...
+    async with runtime.sessions() as s, s.begin():
+        ok, a = await reserve(s, app_id, 2, 5, NOW)  # only 1 left: refused ...
         assert not ok and (a.limit, a.remaining) == (6, 1)
-    async with rt.sessions() as s:  # ... and committed as is, nothing was taken
+    async with runtime.sessions() as s:  # ... and committed as is, nothing was taken
         assert await s.scalar(select(AppUsage.used)) == 5
         assert await s.scalar(select(AppCapacity.remaining)) == 1
 
 
-async def test_several_requests_are_admitted_in_order_as_if_alone(runtime: object) -> None:
+async def test_several_requests_are_admitted_in_order_as_if_alone(runtime: Runtime) -> None:
     """reserve_many, as a group commit calls it: one UPDATE when all fit, else each in turn."""
-    from datetime import UTC, datetime
-
-    from overpush.quota import reserve_many
-    from overpush.runtime import Runtime
-
-    rt = runtime
-    assert isinstance(rt, Runtime)
-    token = await make_app(rt, await make_user(rt))
-    await admin.add_capacity(rt, token, 10_000)
-    now = datetime(2026, 11, 27, tzinfo=UTC)
-    async with rt.sessions() as s, s.begin():
-        app_id = await s.scalar(select(AppCapacity.app_id))
-        assert app_id is not None
-        await s.execute(update(AppCapacity).values(remaining=2))
-        fits = await reserve_many(s, app_id, [1, 2, 3], 10, now)  # 6 of 10 free
+    app_id = await app_with_capacity(runtime, 2)
+    async with runtime.sessions() as s, s.begin():
+        fits = await reserve_many(s, app_id, [1, 2, 3], 10, NOW)  # 6 of 10 free
         assert [(ok, a.remaining) for ok, a in fits] == [(True, 11), (True, 9), (True, 6)]
         # 4 free + 2 purchased left: 3 fits, 5 does not (and takes nothing), 3 fits.
-        mixed = await reserve_many(s, app_id, [3, 5, 3], 10, now)
+        mixed = await reserve_many(s, app_id, [3, 5, 3], 10, NOW)
         assert [(ok, a.remaining) for ok, a in mixed] == [(True, 3), (False, 3), (True, 0)]
-    async with rt.sessions() as s:
+    async with runtime.sessions() as s:
         assert await s.scalar(select(AppUsage.used)) == 10
         assert await s.scalar(select(AppCapacity.remaining)) == 0
