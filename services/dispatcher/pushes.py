@@ -21,31 +21,37 @@ async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -
     """One Push per delivery matching `where`; phones get their content, disabled phones and
     phones without a token get nothing (the device syncs when it is opened)."""
     now = rt.clock.now()
+    # Plain columns, not entities: no identity map or instance per row on this hot path.
     rows = (await session.execute(
-        select(Delivery, Message, Device, User, App.name)
+        select(Delivery.push_attempts, Message.id.label("message_id"), Message.priority,
+               Message.expires_at, Message.title, Message.body, Message.url, Message.sound,
+               Device.id.label("device_id"), Device.public_id, Device.name, Device.os,
+               Device.enabled, Device.push_token, Device.encryption_key,
+               Device.always_use_default_sound, User.quiet_start, User.quiet_end,
+               User.timezone, User.default_sound, App.name.label("app_name"))
         .join(Message, Message.id == Delivery.message_id)
         .join(Device, Device.id == Delivery.device_id)
         .join(User, User.id == Message.user_id)
         .join(App, App.id == Message.app_id)
         .where(where).order_by(Delivery.id)
     )).all()
-    badges = await _waiting(session, [d.id for _, _, d, _, _ in rows if d.os in PHONES])
+    badges = await _waiting(session, [r.device_id for r in rows if r.os in PHONES])
     pushes: list[Push] = []
-    for delivery, m, d, u, app_name in rows:
-        target = Target(d.id, d.public_id, d.name, d.os)
-        if d.os not in PHONES:
-            pushes.append(Push(target, m.id, m.priority))
+    for r in rows:
+        target = Target(r.device_id, r.public_id, r.name, r.os)
+        if r.os not in PHONES:
+            pushes.append(Push(target, r.message_id, r.priority))
             continue
-        if not (d.enabled and d.push_token):
+        if not (r.enabled and r.push_token):
             continue
-        prefs = Prefs(u.quiet_start, u.quiet_end, u.timezone, u.default_sound,
-                      d.always_use_default_sound)
-        ttl = None if m.expires_at is None else int((m.expires_at - now).total_seconds())
-        pushes.append(Push(target, m.id, m.priority, PhoneMessage(
-            token=d.push_token, device_id=d.public_id, key=d.encryption_key, message_id=m.id,
-            title=m.title or app_name, body=m.body, url=m.url, badge=badges.get(d.id, 0),
-            alert=decide(m.priority, m.sound, prefs, now), ttl=ttl,
-            attempts=delivery.push_attempts,
+        prefs = Prefs(r.quiet_start, r.quiet_end, r.timezone, r.default_sound,
+                      r.always_use_default_sound)
+        ttl = None if r.expires_at is None else int((r.expires_at - now).total_seconds())
+        pushes.append(Push(target, r.message_id, r.priority, PhoneMessage(
+            token=r.push_token, device_id=r.public_id, key=r.encryption_key,
+            message_id=r.message_id, title=r.title or r.app_name, body=r.body, url=r.url,
+            badge=badges.get(r.device_id, 0), alert=decide(r.priority, r.sound, prefs, now),
+            ttl=ttl, attempts=r.push_attempts,
         )))
     return pushes
 
