@@ -7,12 +7,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
-from overpush.db import insert_ignore
+from overpush.db import InsertIgnore, table_of
 from overpush.events import Event, MessageAccepted, ReceiptsRetryDue
 from overpush.mailer import make_mailer
 from overpush.models import Delivery, Device, Message
 from overpush.runtime import Runtime
-from sqlalchemy import select, update
+from sqlalchemy import BindParameter, bindparam, select, update
 
 from services.dispatcher import licences, outcomes, pushes
 from services.dispatcher.fanout import Target, plan
@@ -28,6 +28,21 @@ from services.dispatcher.retries import RetryLoop
 log = logging.getLogger(__name__)
 RECOVER_BATCH = 500
 RECOVER_AFTER = timedelta(minutes=10)
+
+
+# Built once: these run for every batch of accepted messages.
+_M, _D = table_of(Message), table_of(Device)
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)
+_USERS_OF = select(_M.c.user_id).where(_M.c.id.in_(_IDS))
+# Plain columns, not ORM entities: a group send fans out to thousands of rows.
+_FRESH = select(_M.c.id, _M.c.user_id, _M.c.devices, _M.c.created_at) \
+    .where(_M.c.id.in_(_IDS), _M.c.dispatched_at.is_(None))
+_FRESH_LOCKED = _FRESH.with_for_update()
+_DEVICES = select(_D.c.id, _D.c.public_id, _D.c.name, _D.c.os, _D.c.user_id) \
+    .where(_D.c.user_id.in_(bindparam("users", expanding=True)), _D.c.enabled) \
+    .order_by(_D.c.id)
+_QUEUE = InsertIgnore(Delivery, ["device_id", "message_id"])
+_DISPATCHED = update(_M).where(_M.c.id.in_(_IDS)).values(dispatched_at=bindparam("now"))
 
 
 class DispatcherService:
@@ -106,21 +121,16 @@ class DispatcherService:
         assert rt is not None
         now = rt.clock.now()
         async with rt.sessions() as session, session.begin():
-            await lock_devices_of(session, rt, set((await session.scalars(
-                select(Message.user_id).where(Message.id.in_(message_ids)))).all()))
-            # Plain columns, not ORM entities: a group send fans out to thousands of rows.
-            query = select(Message.id, Message.user_id, Message.devices, Message.created_at) \
-                .where(Message.id.in_(message_ids), Message.dispatched_at.is_(None))
-            if not rt.settings.is_sqlite:
-                query = query.with_for_update(skip_locked=False)
-            fresh = (await session.execute(query)).all()
+            if not rt.settings.is_sqlite:  # SQLite has one writer: nothing to lock
+                await lock_devices_of(session, rt, set((await session.scalars(
+                    _USERS_OF, {"ids": message_ids})).all()))
+            fresh = (await session.execute(
+                _FRESH if rt.settings.is_sqlite else _FRESH_LOCKED, {"ids": message_ids}
+            )).all()
             user_ids = {m.user_id for m in fresh}
             devices: dict[int, list[Target]] = defaultdict(list)
             if user_ids:
-                for d in (await session.execute(
-                    select(Device.id, Device.public_id, Device.name, Device.os, Device.user_id)
-                    .where(Device.user_id.in_(user_ids), Device.enabled).order_by(Device.id)
-                )).all():
+                for d in (await session.execute(_DEVICES, {"users": list(user_ids)})).all():
                     devices[d.user_id].append(Target(d.id, d.public_id, d.name, d.os))
             unlicensed = await licences.blocked(session, rt, user_ids, now)
             rows = [
@@ -129,13 +139,9 @@ class DispatcherService:
                 if (m.user_id, t.os) not in unlicensed
             ]
             if rows:
-                await session.execute(insert_ignore(
-                    session, Delivery, rows, ["device_id", "message_id"]
-                ))
+                await session.execute(_QUEUE.on(session), rows)
             if fresh:
-                await session.execute(update(Message).where(
-                    Message.id.in_([m.id for m in fresh])
-                ).values(dispatched_at=now))
+                await session.execute(_DISPATCHED, {"ids": [m.id for m in fresh], "now": now})
             for m in fresh:
                 rt.metrics.latency.observe(max((now - m.created_at).total_seconds(), 0))
             # Push for every queued row of these messages, not only the new ones: a redelivered

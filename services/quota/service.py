@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from overpush.db import insert_ignore
+from overpush.db import InsertIgnore, table_of
 from overpush.events import Event, MessageAccepted
 from overpush.inbox import first_time
 from overpush.models import DailyUsage
 from overpush.quota import CENTRAL
 from overpush.runtime import Runtime
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+
+# Built once: this runs for every accepted batch.
+_DAY_ROW = InsertIgnore(DailyUsage, ["app_id", "day"])
+_T = table_of(DailyUsage)
+_COUNT = (update(_T).where(_T.c.app_id == bindparam("b_app"), _T.c.day == bindparam("b_day"))
+          .values(messages=_T.c.messages + bindparam("n")))
 
 
 class QuotaService:
@@ -32,15 +38,10 @@ class QuotaService:
         async with rt.sessions() as session, session.begin():
             if not await first_time(session, "quota", event, rt):
                 return
-            await session.execute(insert_ignore(
-                session, DailyUsage, [{"app_id": event.app_id, "day": day, "messages": 0}],
-                ["app_id", "day"],
-            ))
-            await session.execute(
-                update(DailyUsage)
-                .where(DailyUsage.app_id == event.app_id, DailyUsage.day == day)
-                .values(messages=DailyUsage.messages + len(event.message_ids))
-            )
+            await session.execute(_DAY_ROW.on(session),
+                                  {"app_id": event.app_id, "day": day, "messages": 0})
+            await session.execute(_COUNT, {"b_app": event.app_id, "b_day": day,
+                                           "n": len(event.message_ids)})
 
 
 async def usage_by_day(session: AsyncSession, app_id: int) -> list[tuple[str, int]]:

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Insert, event, make_url
+from sqlalchemy import Insert, Table, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -69,6 +69,27 @@ def insert_ignore(
     mod: Any = postgresql if dialect == "postgresql" else sqlite
     stmt: Insert = mod.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=index)
     return stmt
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's table, for prebuilt Core statements (plain columns, no ORM state)."""
+    return cast(Table, model.__table__)
+
+
+class InsertIgnore:
+    """`insert_ignore` built once per dialect, for hot paths: run it with the rows as
+    parameters, `await session.execute(STMT.on(session), rows)`. Building a statement costs
+    more than running a prebuilt one (about 150 against 80 µs here)."""
+
+    def __init__(self, model: Any, index: list[str]) -> None:
+        table = model.__table__
+        self._stmts: dict[str, Insert] = {
+            "postgresql": postgresql.insert(table).on_conflict_do_nothing(index_elements=index),
+            "sqlite": sqlite.insert(table).on_conflict_do_nothing(index_elements=index),
+        }
+
+    def on(self, session: AsyncSession) -> Insert:
+        return self._stmts[session.bind.dialect.name if session.bind is not None else "sqlite"]
 
 
 def alembic_config(url: str) -> Config:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush.background import Background
+from overpush.db import table_of
 from overpush.events import Event, decode
 from overpush.models import OutboxEvent
 from overpush.runtime import Runtime
@@ -34,6 +36,18 @@ def add(session: AsyncSession, rt: Runtime, event: Event) -> None:
         event_id=event.event_id, routing_key=event.routing_key,
         body=event.model_dump_json(), created_at=rt.clock.now(),
     ))
+
+
+async def stage(session: AsyncSession, rt: Runtime, events: Sequence[Event]) -> None:
+    """`add` for a hot path: the events in one prebuilt INSERT, no ORM unit of work."""
+    if events:
+        now = rt.clock.now()
+        await session.execute(_INSERT, [
+            {"event_id": e.event_id, "routing_key": e.routing_key,
+             "body": e.model_dump_json(), "created_at": now} for e in events])
+
+
+_INSERT = insert(table_of(OutboxEvent))
 
 
 class OutboxRelay(Background):

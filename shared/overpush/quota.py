@@ -12,10 +12,10 @@ from datetime import datetime
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush.db import insert_ignore
+from overpush.db import InsertIgnore, insert_ignore, table_of
 from overpush.models import App, AppCapacity, AppUsage
 
 CENTRAL = ZoneInfo("America/Chicago")
@@ -105,30 +105,37 @@ async def reserve(
     return True, combine(limit, took.used, remaining, reset)
 
 
+# reserve_many's usual path runs for every batch the intake commits: built once.
+_USAGE_ROW = InsertIgnore(AppUsage, ["app_id", "period"])
+_U = table_of(AppUsage)
+_TAKE = (
+    update(_U)
+    .where(_U.c.app_id == bindparam("b_app"), _U.c.period == bindparam("b_period"),
+           _U.c.used + bindparam("n") <= bindparam("limit"))
+    .values(used=_U.c.used + bindparam("n"), last_take=bindparam("n"))
+    .returning(_U.c.used)
+)
+_C = table_of(AppCapacity)
+_PURCHASED = select(_C.c.remaining).where(_C.c.app_id == bindparam("app_id"))
+
+
 async def reserve_many(
     session: AsyncSession, app_id: int, counts: Sequence[int], limit: int, now: datetime
 ) -> list[tuple[bool, Allowance]]:
     """`reserve` for several requests of one application, in order, as one group commit
-    does: one conditional UPDATE when they all fit in the monthly allowance (the usual case),
-    else one `reserve` each, so each request is admitted or refused exactly as if alone."""
-    if len(counts) == 1:
-        return [await reserve(session, app_id, counts[0], limit, now)]
+    does: one conditional UPDATE when they all fit in the monthly allowance (the usual case,
+    with statements built once), else one `reserve` each, so each request is admitted or
+    refused exactly as if alone."""
     period = period_of(now)
-    await session.execute(insert_ignore(
-        session, AppUsage, [{"app_id": app_id, "period": period.key, "used": 0}],
-        ["app_id", "period"],
-    ))
+    await session.execute(_USAGE_ROW.on(session),
+                          {"app_id": app_id, "period": period.key, "used": 0})
     total = sum(counts)
-    used = await session.scalar(
-        update(AppUsage)
-        .where(AppUsage.app_id == app_id, AppUsage.period == period.key,
-               AppUsage.used + total <= limit)
-        .values(used=AppUsage.used + total, last_take=total)
-        .returning(AppUsage.used)
-    )
+    used = await session.scalar(_TAKE, {"b_app": app_id, "b_period": period.key,
+                                        "n": total, "limit": limit})
     if used is None:
         return [await reserve(session, app_id, n, limit, now) for n in counts]
-    purchased, reset = await _purchased(session, app_id), int(period.reset_at.timestamp())
+    purchased = await session.scalar(_PURCHASED, {"app_id": app_id}) or 0
+    reset = int(period.reset_at.timestamp())
     taken = accumulate(counts, initial=used - total)
     next(taken)  # what was used before the first of them
     return [(True, combine(limit, after, purchased, reset)) for after in taken]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush import outbox, receipts
@@ -28,6 +28,9 @@ from overpush.runtime import Runtime
 from overpush.sounds import BUILTIN_SOUNDS
 
 log = logging.getLogger(__name__)
+
+
+_APPS = select(App).where(App.token.in_(bindparam("tokens", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,7 @@ async def _lookups(session: AsyncSession, requests: Sequence[Request],
     """Token, recipients and sound of each request; a request that fails one is answered
     with its error here and goes no further. Identical lookups run once per batch."""
     tokens = {r.draft.token for r in requests}
-    apps = {a.token: a for a in (await session.scalars(
-        select(App).where(App.token.in_(tokens)))).all()}
+    apps = {a.token: a for a in (await session.scalars(_APPS, {"tokens": list(tokens)})).all()}
     recipients_of: dict[tuple[int, tuple[str, ...], tuple[str, ...]],
                         list[Recipient] | ApiError] = {}
     sound_error: dict[tuple[int, str], ApiError | None] = {}
@@ -231,11 +233,13 @@ async def _write(session: AsyncSession, rt: Runtime, plans: list[_Plan],
     by_app: dict[int, list[_Plan]] = defaultdict(list)
     for plan in plans:
         by_app[plan.app.id].append(plan)
+    events = []
     for app_id, group in by_app.items():
-        outbox.add(session, rt, MessageAccepted(
+        events.append(MessageAccepted(
             message_ids=[i for p in group for i in p.message_ids], app_id=app_id,
             priority=max(p.request.draft.priority for p in group),
         ))
+    await outbox.stage(session, rt, events)
 
 
 async def _store_attachment(session: AsyncSession, draft: MessageDraft,

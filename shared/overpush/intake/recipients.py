@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush import subscriptions
+from overpush.db import table_of
 from overpush.errors import ApiError, E
 from overpush.models import Device, Group, GroupMember, User
+
+# Built once: every send asks these.
+_U, _D = table_of(User), table_of(Device)
+_USERS = select(_U.c.user_key, _U.c.id).where(_U.c.user_key.in_(bindparam("keys", expanding=True)))
+_ACTIVE = select(_D.c.user_id).where(
+    _D.c.user_id.in_(bindparam("users", expanding=True)), _D.c.enabled).distinct()
 
 
 @dataclass(frozen=True)
@@ -43,9 +50,7 @@ async def resolve(
     group entry (spec §1.1). Disabled members and members without an active device are
     skipped; a user named directly without an active device is an error. Subscription keys
     count only for the application `app_id` they belong to."""
-    users = dict((await session.execute(
-        select(User.user_key, User.id).where(User.user_key.in_(keys))
-    )).all())
+    users = dict((await session.execute(_USERS, {"keys": list(keys)})).all())
     subscribed = await subscriptions.resolve(
         session, [k for k in keys if k not in users], app_id) if app_id is not None else {}
     for key, sub in subscribed.items():
@@ -70,9 +75,7 @@ async def resolve(
         )).all()]
     everyone = {uid for uid, _ in direct} | {uid for uid, _ in members}
     active = set((await session.scalars(
-        select(Device.user_id).where(Device.user_id.in_(everyone), Device.enabled)
-        .distinct()
-    )).all()) if everyone else set()
+        _ACTIVE, {"users": list(everyone)})).all()) if everyone else set()
     if any(uid not in active for uid, _ in direct):
         raise ApiError.of(E.USER_NO_DEVICES)
     chosen = merge([*direct, *[(u, d) for u, d in members if u in active]])
