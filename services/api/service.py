@@ -33,6 +33,12 @@ def server_config(app: FastAPI | ASGIApp, host: str, port: int) -> uvicorn.Confi
         ws="websockets-sansio",
         ws_ping_interval=None, ws_ping_timeout=None, ws_per_message_deflate=False,
         ws_max_size=64 * 1024, timeout_graceful_shutdown=10, backlog=4096,
+        # Idle keep-alive connections close after 75 s (nginx's default), not uvicorn's 5: a
+        # client that reuses a connection just as the server closes it gets a transport error
+        # and cannot know whether its message was accepted. httpx keeps connections for 5 s,
+        # exactly uvicorn's default, and the scale-out test hit that race; the server must be
+        # the side that waits longer.
+        timeout_keep_alive=75,
     )
 
 

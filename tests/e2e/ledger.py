@@ -17,6 +17,7 @@ class Ledger:
     attempted: int = 0
     accepted: dict[str, set[int]] = field(default_factory=dict)  # text -> recipient users
     indeterminate: dict[str, set[int]] = field(default_factory=dict)  # no answer: unknown
+    transport_errors: list[str] = field(default_factory=list)  # why each had no answer
     refused: list[str] = field(default_factory=list)
     receipts: dict[str, set[int]] = field(default_factory=dict)  # receipt -> recipient users
 

@@ -108,8 +108,9 @@ class Traffic:
         data = {"token": self.accounts.token, "user": to, "message": text, **extra}
         try:
             r = await self.http.post(f"{api}/1/messages.json", data=data)
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             self.ledger.indeterminate[text] = users
+            self.ledger.transport_errors.append(f"{text}: {type(exc).__name__}: {exc}")
             return
         if r.status_code != 200:
             self.ledger.refused.append(f"{r.status_code} {r.text[:200]}")
@@ -124,8 +125,9 @@ class Traffic:
                f"Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n").encode()
         try:
             reply = await send_mail(*self.smtp, self.accounts.users[user].alias, raw)
-        except OSError:
+        except OSError as exc:
             self.ledger.indeterminate[text] = {user}
+            self.ledger.transport_errors.append(f"{text}: {type(exc).__name__}: {exc}")
             return
         if reply.code == 250:
             self.ledger.accepted[text] = {user}

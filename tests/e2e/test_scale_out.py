@@ -136,7 +136,8 @@ async def test_scale_out_loses_nothing_and_keeps_the_emergency_schedule(
             cluster.kill_all()
             await db.engine.dispose()
 
-    assert not ledger.refused and not ledger.indeterminate, (ledger.refused, ledger.indeterminate)
+    assert not ledger.refused and not ledger.indeterminate, (ledger.refused,
+                                                             ledger.transport_errors)
     assert sum(c.lost for c in counts) == 0, report
     assert sum(c.unexpected for c in counts) == 0, report
     assert sum(c.duplicated for c in counts) == 0, report
