@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from overpush.models import Device
+from overpush.db import table_of
+from overpush.models import Device, Message
 from overpush.runtime import Runtime
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -30,3 +31,16 @@ async def lock_devices_of(session: AsyncSession, rt: Runtime, user_ids: Collecti
         select(Device.id).where(Device.user_id.in_(set(user_ids))).order_by(Device.id)
         .with_for_update(key_share=True)
     )
+
+
+_M = table_of(Message)
+_USERS_OF = select(_M.c.user_id).where(_M.c.id.in_(bindparam("ids", expanding=True)))
+
+
+async def lock_devices_for(session: AsyncSession, rt: Runtime,
+                           message_ids: Collection[int]) -> None:
+    """`lock_devices_of` the recipients of these messages (no query at all on SQLite)."""
+    if rt.settings.is_sqlite or not message_ids:
+        return
+    users = set((await session.scalars(_USERS_OF, {"ids": list(message_ids)})).all())
+    await lock_devices_of(session, rt, users)

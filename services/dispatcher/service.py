@@ -20,7 +20,7 @@ from services.dispatcher.providers.apns import ApnsProvider
 from services.dispatcher.providers.base import Provider, Push, Result, as_result
 from services.dispatcher.providers.fcm import FcmProvider
 from services.dispatcher.providers.websocket import WebSocketProvider
-from services.dispatcher.queue_order import lock_devices_of
+from services.dispatcher.queue_order import lock_devices_for
 from services.dispatcher.realert import realert
 from services.dispatcher.retention import RetentionLoop
 from services.dispatcher.retries import RetryLoop
@@ -33,7 +33,6 @@ RECOVER_AFTER = timedelta(minutes=10)
 # Built once: these run for every batch of accepted messages.
 _M, _D = table_of(Message), table_of(Device)
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
-_USERS_OF = select(_M.c.user_id).where(_M.c.id.in_(_IDS))
 # Plain columns, not ORM entities: a group send fans out to thousands of rows.
 _FRESH = select(_M.c.id, _M.c.user_id, _M.c.devices, _M.c.created_at) \
     .where(_M.c.id.in_(_IDS), _M.c.dispatched_at.is_(None))
@@ -121,9 +120,7 @@ class DispatcherService:
         assert rt is not None
         now = rt.clock.now()
         async with rt.sessions() as session, session.begin():
-            if not rt.settings.is_sqlite:  # SQLite has one writer: nothing to lock
-                await lock_devices_of(session, rt, set((await session.scalars(
-                    _USERS_OF, {"ids": message_ids})).all()))
+            await lock_devices_for(session, rt, message_ids)
             fresh = (await session.execute(
                 _FRESH if rt.settings.is_sqlite else _FRESH_LOCKED, {"ids": message_ids}
             )).all()

@@ -65,10 +65,13 @@ def insert_ignore(
     session: AsyncSession, table: Any, rows: Sequence[Mapping[str, Any]], index: list[str]
 ) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING on either database: the idempotent write."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    mod: Any = postgresql if dialect == "postgresql" else sqlite
+    mod: Any = postgresql if _dialect(session) == "postgresql" else sqlite
     stmt: Insert = mod.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=index)
     return stmt
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 def table_of(model: Any) -> Table:
@@ -82,14 +85,14 @@ class InsertIgnore:
     more than running a prebuilt one (about 150 against 80 µs here)."""
 
     def __init__(self, model: Any, index: list[str]) -> None:
-        table = model.__table__
+        table = table_of(model)
         self._stmts: dict[str, Insert] = {
             "postgresql": postgresql.insert(table).on_conflict_do_nothing(index_elements=index),
             "sqlite": sqlite.insert(table).on_conflict_do_nothing(index_elements=index),
         }
 
     def on(self, session: AsyncSession) -> Insert:
-        return self._stmts[session.bind.dialect.name if session.bind is not None else "sqlite"]
+        return self._stmts[_dialect(session)]
 
 
 def alembic_config(url: str) -> Config:

@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,19 +34,19 @@ MAX_BACKOFF = 5.0
 
 def add(session: AsyncSession, rt: Runtime, event: Event) -> None:
     """Stage `event` in the caller's transaction."""
-    session.add(OutboxEvent(
-        event_id=event.event_id, routing_key=event.routing_key,
-        body=event.model_dump_json(), created_at=rt.clock.now(),
-    ))
+    session.add(OutboxEvent(**_row(event, rt.clock.now())))
+
+
+def _row(event: Event, now: datetime) -> dict[str, Any]:
+    return {"event_id": event.event_id, "routing_key": event.routing_key,
+            "body": event.model_dump_json(), "created_at": now}
 
 
 async def stage(session: AsyncSession, rt: Runtime, events: Sequence[Event]) -> None:
     """`add` for a hot path: the events in one prebuilt INSERT, no ORM unit of work."""
     if events:
         now = rt.clock.now()
-        await session.execute(_INSERT, [
-            {"event_id": e.event_id, "routing_key": e.routing_key,
-             "body": e.model_dump_json(), "created_at": now} for e in events])
+        await session.execute(_INSERT, [_row(e, now) for e in events])
 
 
 _INSERT = insert(table_of(OutboxEvent))

@@ -53,6 +53,31 @@ def combine(monthly: int, used: int, purchased: int, reset: int) -> Allowance:
     return Allowance(monthly + purchased, max(monthly - used, 0) + purchased, reset)
 
 
+# The usual path of every admission: built once.
+_USAGE_ROW = InsertIgnore(AppUsage, ["app_id", "period"])
+_U = table_of(AppUsage)
+_TAKE = (
+    update(_U)
+    .where(_U.c.app_id == bindparam("b_app"), _U.c.period == bindparam("b_period"),
+           _U.c.used + bindparam("n") <= bindparam("limit"))
+    .values(used=_U.c.used + bindparam("n"), last_take=bindparam("n"))
+    .returning(_U.c.used)
+)
+_C = table_of(AppCapacity)
+_PURCHASED = select(_C.c.remaining).where(_C.c.app_id == bindparam("app_id"))
+
+
+async def _take_if_fits(session: AsyncSession, app_id: int, period: str, n: int,
+                        limit: int) -> int | None:
+    """Take `n` of the monthly allowance if they fit (one conditional UPDATE, which locks
+    the usage row until commit); the count used after, or None when nothing was taken."""
+    await session.execute(_USAGE_ROW.on(session),
+                          {"app_id": app_id, "period": period, "used": 0})
+    used: int | None = await session.scalar(
+        _TAKE, {"b_app": app_id, "b_period": period, "n": n, "limit": limit})
+    return used
+
+
 async def reserve(
     session: AsyncSession, app_id: int, count: int, limit: int, now: datetime
 ) -> tuple[bool, Allowance]:
@@ -64,16 +89,7 @@ async def reserve(
     """
     period = period_of(now)
     reset = int(period.reset_at.timestamp())
-    await session.execute(insert_ignore(
-        session, AppUsage, [{"app_id": app_id, "period": period.key, "used": 0}],
-        ["app_id", "period"],
-    ))
-    row = AppUsage.app_id == app_id, AppUsage.period == period.key
-    used = await session.scalar(
-        update(AppUsage).where(*row, AppUsage.used + count <= limit)
-        .values(used=AppUsage.used + count, last_take=count)
-        .returning(AppUsage.used)
-    )
+    used = await _take_if_fits(session, app_id, period.key, count, limit)
     if used is not None:
         return True, combine(limit, used, await _purchased(session, app_id), reset)
     purchased = await _purchased(session, app_id)
@@ -81,6 +97,7 @@ async def reserve(
         used = await _used(session, app_id, period.key)
         return False, combine(limit, used, 0, reset)
     # Take what is left of the allowance (the row lock makes this exact) ...
+    row = AppUsage.app_id == app_id, AppUsage.period == period.key
     left = case((AppUsage.used >= limit, 0), else_=limit - AppUsage.used)
     take_expr = case((left < count, left), else_=count)
     took = (await session.execute(
@@ -105,20 +122,6 @@ async def reserve(
     return True, combine(limit, took.used, remaining, reset)
 
 
-# reserve_many's usual path runs for every batch the intake commits: built once.
-_USAGE_ROW = InsertIgnore(AppUsage, ["app_id", "period"])
-_U = table_of(AppUsage)
-_TAKE = (
-    update(_U)
-    .where(_U.c.app_id == bindparam("b_app"), _U.c.period == bindparam("b_period"),
-           _U.c.used + bindparam("n") <= bindparam("limit"))
-    .values(used=_U.c.used + bindparam("n"), last_take=bindparam("n"))
-    .returning(_U.c.used)
-)
-_C = table_of(AppCapacity)
-_PURCHASED = select(_C.c.remaining).where(_C.c.app_id == bindparam("app_id"))
-
-
 async def reserve_many(
     session: AsyncSession, app_id: int, counts: Sequence[int], limit: int, now: datetime
 ) -> list[tuple[bool, Allowance]]:
@@ -127,14 +130,11 @@ async def reserve_many(
     with statements built once), else one `reserve` each, so each request is admitted or
     refused exactly as if alone."""
     period = period_of(now)
-    await session.execute(_USAGE_ROW.on(session),
-                          {"app_id": app_id, "period": period.key, "used": 0})
     total = sum(counts)
-    used = await session.scalar(_TAKE, {"b_app": app_id, "b_period": period.key,
-                                        "n": total, "limit": limit})
+    used = await _take_if_fits(session, app_id, period.key, total, limit)
     if used is None:
         return [await reserve(session, app_id, n, limit, now) for n in counts]
-    purchased = await session.scalar(_PURCHASED, {"app_id": app_id}) or 0
+    purchased = await _purchased(session, app_id)
     reset = int(period.reset_at.timestamp())
     taken = accumulate(counts, initial=used - total)
     next(taken)  # what was used before the first of them
@@ -142,9 +142,7 @@ async def reserve_many(
 
 
 async def _purchased(session: AsyncSession, app_id: int) -> int:
-    value = await session.scalar(
-        select(AppCapacity.remaining).where(AppCapacity.app_id == app_id)
-    )
+    value = await session.scalar(_PURCHASED, {"app_id": app_id})
     return value or 0
 
 

@@ -81,8 +81,7 @@ async def commit(rt: Runtime, take: Callable[[], list[Request]]) -> list[Outcome
         log.warning("group commit of %d requests failed; committing them one at a time",
                     len(requests), exc_info=True)
         return [await _alone(rt, request) for request in requests]
-    _announce(rt, admitted, outcomes)
-    return [o for o in outcomes if o is not None]
+    return _announce(rt, admitted, outcomes)
 
 
 async def _alone(rt: Runtime, request: Request) -> Outcome:
@@ -91,9 +90,7 @@ async def _alone(rt: Runtime, request: Request) -> Outcome:
             outcomes, admitted = await _decide_and_write(session, rt, [request])
     except Exception as exc:
         return exc
-    _announce(rt, admitted, outcomes)
-    assert outcomes[0] is not None
-    return outcomes[0]
+    return _announce(rt, admitted, outcomes)[0]
 
 
 async def _decide_and_write(session: AsyncSession, rt: Runtime, requests: Sequence[Request],
@@ -108,8 +105,10 @@ async def _decide_and_write(session: AsyncSession, rt: Runtime, requests: Sequen
     return outcomes, admitted
 
 
-def _announce(rt: Runtime, admitted: list[_Plan], outcomes: list[Outcome | None]) -> None:
-    """After the commit: wake the relay, answer, count and log each admitted request."""
+def _announce(rt: Runtime, admitted: list[_Plan],
+              outcomes: list[Outcome | None]) -> list[Outcome]:
+    """After the commit: wake the relay, answer, count and log each admitted request; the
+    outcome of every request, in order."""
     if admitted:
         rt.outbox_wakeup.set()
     for plan in admitted:
@@ -119,6 +118,9 @@ def _announce(rt: Runtime, admitted: list[_Plan], outcomes: list[Outcome | None]
         log.info("accepted messages %s from app %s", plan.message_ids, plan.app.id,
                  extra={"message_ids": plan.message_ids,
                         "request_id": plan.request.request_id})
+    answered = [o for o in outcomes if o is not None]
+    assert len(answered) == len(outcomes), "every request is refused or admitted"
+    return answered
 
 
 async def _lookups(session: AsyncSession, requests: Sequence[Request],
@@ -176,9 +178,7 @@ async def _admit(session: AsyncSession, rt: Runtime, plans: list[_Plan],
                  outcomes: list[Outcome | None], now: datetime) -> list[_Plan]:
     """Each application's requests in arrival order against its allowance. Applications go
     in id order, so two batches on PostgreSQL lock usage rows in the same order."""
-    by_app: dict[int, list[_Plan]] = defaultdict(list)
-    for plan in plans:
-        by_app[plan.app.id].append(plan)
+    by_app = _by_app(plans)
     admitted = []
     for app_id in sorted(by_app):
         group = by_app[app_id]
@@ -230,16 +230,19 @@ async def _write(session: AsyncSession, rt: Runtime, plans: list[_Plan],
                 retry=draft.retry, expire=draft.expire, callback=draft.callback,
                 tags=draft.tags, now=now,
             )
+    await outbox.stage(session, rt, [
+        MessageAccepted(message_ids=[i for p in group for i in p.message_ids], app_id=app_id,
+                        priority=max(p.request.draft.priority for p in group))
+        for app_id, group in _by_app(plans).items()
+    ])
+
+
+def _by_app(plans: list[_Plan]) -> dict[int, list[_Plan]]:
+    """The plans of each application, in their order."""
     by_app: dict[int, list[_Plan]] = defaultdict(list)
     for plan in plans:
         by_app[plan.app.id].append(plan)
-    events = []
-    for app_id, group in by_app.items():
-        events.append(MessageAccepted(
-            message_ids=[i for p in group for i in p.message_ids], app_id=app_id,
-            priority=max(p.request.draft.priority for p in group),
-        ))
-    await outbox.stage(session, rt, events)
+    return by_app
 
 
 async def _store_attachment(session: AsyncSession, draft: MessageDraft,
