@@ -16,8 +16,9 @@ from services.runner import Runner
 from tests.clients import DesktopDevice
 from tests.conftest import sqlite_settings
 from tests.e2e.procs import cli, env_for
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, Account, make_user
 from tests.mailtools import send
+from tests.sending_support import user_with_device
 
 
 async def test_alias_api(server: Runner, settings: Settings, base_url: str) -> None:
@@ -74,10 +75,9 @@ async def test_backfill_gives_old_users_an_address(runtime: Runtime) -> None:
 async def test_database_failure_is_temporary(server: Runner, settings: Settings,
                                              base_url: str) -> None:
     out = await admin.create_user(server.rt, "dan@example.com", PASSWORD)
-    async with httpx.AsyncClient(timeout=10) as http:
-        device = DesktopDevice(base_url, "dan@example.com", PASSWORD)
-        await device.login(http)
-        await device.register(http)
+    async with httpx.AsyncClient(timeout=10) as http:  # a device, so the mail has somewhere to go
+        await user_with_device(server.rt, base_url, http, account=Account(
+            out["email"], out["user_key"], PASSWORD))
     async with server.rt.engine.begin() as conn:
         await conn.execute(text("ALTER TABLE messages RENAME TO messages_away"))
     reply = await send(settings.smtp_host, settings.smtp_port, out["email_alias"],
@@ -156,9 +156,8 @@ async def test_open_client_user_shows_the_first_email_alias(server: Runner,
                                                             base_url: str) -> None:
     out = await admin.create_user(server.rt, "fia@example.com", PASSWORD)
     async with httpx.AsyncClient(timeout=10) as http:
-        device = DesktopDevice(base_url, "fia@example.com", PASSWORD)
-        await device.login(http)
-        await device.register(http)
+        device = await user_with_device(server.rt, base_url, http, account=Account(
+            out["email"], out["user_key"], PASSWORD))
         # Another address does not change which one is first.
         r = await http.post(f"{base_url}/1/aliases.json",
                             data={"secret": device.secret, "name": "aaa-first-by-name"})

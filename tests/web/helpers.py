@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -41,6 +43,20 @@ class Browser:
 
     async def close(self) -> None:
         await self.http.aclose()
+
+
+@asynccontextmanager
+async def signed_in_as(base_url: str, mail_dir: Path, address: str,
+                       password: str) -> AsyncIterator[Browser]:
+    """A browser that signed up as `address`, confirmed from the written mail, and logged in
+    (the server must write its mail to `mail_dir`)."""
+    b = Browser(base_url)
+    try:
+        await b.sign_up_and_confirm(mail_dir, address, password)
+        assert (await b.log_in(address, password)).status_code == 303
+        yield b
+    finally:
+        await b.close()
 
 
 def last_link(mail_dir: Path, to: str, marker: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from services.runner import Runner
 from tests.clients import DesktopDevice
-from tests.web.helpers import Browser
+from tests.web.helpers import Browser, signed_in_as
 
 PASSWORD = "dashboard password"
 
@@ -23,11 +23,8 @@ PASSWORD = "dashboard password"
 async def signed_in(settings: Settings, tmp_path: Path, server: Runner,
                     base_url: str) -> AsyncIterator[Browser]:
     settings.mail_dir = str(tmp_path / "mail")
-    b = Browser(base_url)
-    await b.sign_up_and_confirm(tmp_path / "mail", "dee@example.com", PASSWORD)
-    assert (await b.log_in("dee@example.com", PASSWORD)).status_code == 303
-    yield b
-    await b.close()
+    async with signed_in_as(base_url, tmp_path / "mail", "dee@example.com", PASSWORD) as b:
+        yield b
 
 
 async def test_devices_and_test_notification(signed_in: Browser, server: Runner,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from services.runner import Runner
 from tests.factories import make_user
-from tests.web.helpers import Browser
+from tests.web.helpers import Browser, signed_in_as
 
 PASSWORD = "groups page password"
 
@@ -24,11 +24,8 @@ PASSWORD = "groups page password"
 async def signed_in(settings: Settings, tmp_path: Path, server: Runner,
                     base_url: str) -> AsyncIterator[Browser]:
     settings.mail_dir = str(tmp_path / "mail")
-    b = Browser(base_url)
-    await b.sign_up_and_confirm(tmp_path / "mail", "gus@example.com", PASSWORD)
-    assert (await b.log_in("gus@example.com", PASSWORD)).status_code == 303
-    yield b
-    await b.close()
+    async with signed_in_as(base_url, tmp_path / "mail", "gus@example.com", PASSWORD) as b:
+        yield b
 
 
 def error_of(r: httpx.Response) -> str:
