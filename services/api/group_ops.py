@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from overpush.errors import ApiError, E
@@ -69,14 +70,17 @@ async def owned(session: AsyncSession, owner_id: int, key: str) -> Group:
     return group
 
 
+async def owned_all(session: AsyncSession, owner_id: int) -> Sequence[Group]:
+    """The owner's groups, oldest first."""
+    return (await session.scalars(
+        select(Group).where(Group.owner_id == owner_id).order_by(Group.id)
+    )).all()
+
+
 async def groups_of(rt: Runtime, owner_id: int) -> list[tuple[str, str]]:
     """(key, name) of the owner's groups, oldest first."""
     async with rt.sessions() as session:
-        rows = (await session.execute(
-            select(Group.group_key, Group.name).where(Group.owner_id == owner_id)
-            .order_by(Group.id)
-        )).all()
-    return [(k, n) for k, n in rows]
+        return [(g.group_key, g.name) for g in await owned_all(session, owner_id)]
 
 
 async def members(session: AsyncSession, group: Group) -> list[Member]:

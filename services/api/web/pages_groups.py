@@ -38,12 +38,9 @@ async def _done(back: str, work: Awaitable[object]) -> Response:
 @router.get("/groups")
 async def groups_page(request: Request, rt: RuntimeDep, who: ViewerDep, saved: str = "",
                       error: str = "") -> HTMLResponse:
-    found = []
-    keys = await group_ops.groups_of(rt, who.user.id)
     async with rt.sessions() as session:
-        for key, _ in keys:
-            group = await group_ops.owned(session, who.user.id, key)
-            found.append((group, await group_ops.members(session, group)))
+        found = [(group, await group_ops.members(session, group))
+                 for group in await group_ops.owned_all(session, who.user.id)]
     return page(request, "groups.html", user=who.user, groups=found, saved=saved,
                 error=error)
 
