@@ -26,13 +26,15 @@ def normalise(data: bytes) -> bytes:
     """A square 72x72 PNG from an uploaded image, or IconError. Pillow's decompression-bomb
     check stays on; a huge declared size is refused before any pixel is decoded."""
     if len(data) > MAX_UPLOAD:
-        raise IconError("The icon file is larger than 2 MB.")
+        raise IconError("The icon file is larger than 2 MB. Pick a smaller picture.")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in {"PNG", "JPEG", "GIF", "WEBP", "BMP"}:
-                raise IconError("Upload a PNG, JPEG, GIF, WebP or BMP image.")
+                raise IconError("Icons must be PNG, JPEG, GIF, WebP or BMP pictures. Pick "
+                                "another file, or leave the icon empty.")
             if max(probe.size) > MAX_SIDE:
-                raise IconError("The icon is larger than 4096 pixels on a side.")
+                raise IconError("The picture is larger than 4096 pixels on a side. Pick a "
+                                "smaller one; icons are shown at 72 by 72 pixels.")
             probe.verify()
         with Image.open(io.BytesIO(data)) as original:
             rgba = original.convert("RGBA")
@@ -43,8 +45,10 @@ def normalise(data: bytes) -> bytes:
         out = io.BytesIO()
         square.save(out, "PNG", optimize=True)
         return out.getvalue()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise IconError(f"That file is not an image we can use ({type(exc).__name__}).") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        # The person needs what to do next, not the decoder's exception name.
+        raise IconError("That file is not a picture we can read. Pick a PNG, JPEG, GIF, "
+                        "WebP or BMP image, or leave the icon empty.") from None
 
 
 def placeholder(app_id: int) -> bytes:
