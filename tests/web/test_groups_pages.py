@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+
 import pytest
 from overpush.models import Group, GroupMember, MailAlias, User
 from overpush.settings import Settings

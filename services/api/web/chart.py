@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 628, 12, 222  # the plot area inside the view box
+LEFT, RIGHT, TOP, BOTTOM = 56, 610, 12, 222  # the plot area inside the view box
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,8 @@ def usage_chart(series: list[tuple[date, int]]) -> Chart:
     """Bars for each (day, count), oldest first, with a count axis and a date every week."""
     peak = max((n for _, n in series), default=0)
     step = step_for(peak)
-    top_value = max(step * math.ceil(peak / step), step)
+    # At least four steps, so a quiet month still has a readable scale (0 to 4).
+    top_value = max(step * math.ceil(peak / step), 4 * step if peak < 4 else step)
     plot_h, plot_w = BOTTOM - TOP, RIGHT - LEFT
     slot = plot_w / max(len(series), 1)
 
