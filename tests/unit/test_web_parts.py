@@ -60,9 +60,9 @@ def test_errors_are_explained_with_a_next_step() -> None:
     assert plain.text == "Ttl must be a positive integer."
 
 
-def test_policy_widens_only_form_action() -> None:
+def test_policy_widens_only_what_a_route_asks_for() -> None:
     strict = policy()
-    wider = policy(form_action=("https://example.com",))
+    wider = policy({"form-action": ("https://example.com",)})
     assert wider == strict.replace("form-action 'self'", "form-action 'self' https://example.com")
     assert "'unsafe-inline'" not in strict and "frame-ancestors 'none'" in strict
     assert ("Strict-Transport-Security", "max-age=60") in security_headers(60)

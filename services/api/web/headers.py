@@ -2,11 +2,14 @@
 
 One ASGI middleware sets them on pages, static files, API answers and errors alike. A route
 that needs a wider policy (the subscribe page may redirect to the subscriber's site after its
-form is sent) sets its own Content-Security-Policy header, built with `policy()`; the
-middleware never overwrites a header a route set.
+form is sent; an API reference page may need its own allowances) sets its own
+Content-Security-Policy header, built with `policy(extra)`; the middleware never overwrites a
+header a route set.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,10 +33,11 @@ DIRECTIVES: dict[str, tuple[str, ...]] = {
 }
 
 
-def policy(form_action: tuple[str, ...] = ()) -> str:
-    """The Content-Security-Policy value; `form_action` adds origins a form may lead to."""
-    extra = {"form-action": DIRECTIVES["form-action"] + form_action}
-    return "; ".join(f"{name} {' '.join(extra.get(name, sources))}"
+def policy(extra: Mapping[str, tuple[str, ...]] | None = None) -> str:
+    """The Content-Security-Policy value, with `extra` sources added to some directives
+    (e.g. {"form-action": ("https://example.com",)})."""
+    more = extra or {}
+    return "; ".join(f"{name} {' '.join(sources + more.get(name, ()))}"
                      for name, sources in DIRECTIVES.items())
 
 

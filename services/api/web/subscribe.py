@@ -68,7 +68,7 @@ async def subscribe_page(request: Request, code: str, rt: RuntimeDep, success: s
     if target is not None:
         parts = urlsplit(target)
         response.headers["Content-Security-Policy"] = policy(
-            form_action=(f"{parts.scheme}://{parts.netloc}",))
+            {"form-action": (f"{parts.scheme}://{parts.netloc}",)})
     return response
 
 
