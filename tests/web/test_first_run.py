@@ -46,9 +46,10 @@ async def test_each_step_shows_when_it_is_done(signed_in: Browser, server: Runne
                                                base_url: str) -> None:
     assert await steps(signed_in) == {"device": "todo", "app": "todo", "test": "todo"}
     # Before any device, the test says what to do: add one, and where.
-    r = await signed_in.submit("/", "/test", {"message": "hello", "app": await mail_app(
-        server)})
+    r = await signed_in.submit("/", "/test", {"message": "hello there", "priority": "1",
+                                              "app": await mail_app(server)})
     said = problem_of(r)
+    assert 'value="hello there"' in r.text and '<option value="1" selected>' in r.text
     assert "no active device" in said and "How to add a device" in said
     assert 'href="/#add-device"' in r.text and 'id="add-device"' in r.text
     assert "overpush-desktop login --server " + base_url in r.text

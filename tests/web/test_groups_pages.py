@@ -96,9 +96,11 @@ async def test_email_addresses(signed_in: Browser, server: Runner) -> None:
         assert a is not None
         assert (a.sound, a.priority, a.device, a.ignore_timestamps) == ("siren", 1, "phone",
                                                                         True)
-    msg = problem_of(await signed_in.submit("/email", "/email",
-                                            {"name": "no spaces", "priority": "2"}))
+    r = await signed_in.submit("/email", "/email", {"name": "no spaces", "priority": "2",
+                                                    "sound": "siren"})
+    msg = problem_of(r)
     assert "Addresses use 3 to 64" in msg and "priorities" in msg  # every problem at once
+    assert 'value="no spaces"' in r.text and '<option value="siren" selected>' in r.text
     assert "taken" in problem_of(await signed_in.submit("/email", "/email", {"name": "ALARM"}))
     assert "cannot be deleted" in problem_of(await signed_in.submit(
         "/email", "/email/delete", {"alias": first}))

@@ -14,7 +14,7 @@ from overpush.errors import ApiError
 from overpush.models import User, WebSession
 from overpush.runtime import Runtime
 from overpush.sounds import BUILTIN_SOUNDS
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from services.api.deps import RuntimeDep
 from services.api.routes.settings import apply_user_settings
@@ -83,10 +83,15 @@ async def twofa_setup(request: Request, rt: RuntimeDep, who: ViewerDep) -> Respo
     # code, so the person never has to scan a new one.
     secret = who.user.totp_pending_secret
     if not secret:
-        secret = accounts.new_totp_secret()
+        # Set only where none is pending, then read back: two tabs opened at once show the
+        # same secret, the one that was stored.
         async with rt.sessions() as session, session.begin():
-            await session.execute(update(User).where(User.id == who.user.id)
-                                  .values(totp_pending_secret=secret))
+            await session.execute(update(User).where(
+                User.id == who.user.id, User.totp_pending_secret.is_(None)
+            ).values(totp_pending_secret=accounts.new_totp_secret()))
+            secret = await session.scalar(select(User.totp_pending_secret)
+                                          .where(User.id == who.user.id))
+        assert secret is not None
     return await _setup(request, who, secret)
 
 

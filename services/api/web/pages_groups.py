@@ -7,7 +7,7 @@ page that answers the form.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -38,10 +38,12 @@ async def _groups(request: Request, rt: RuntimeDep, who: Viewer, status: int = 2
 
 
 async def _aliases(request: Request, rt: RuntimeDep, who: Viewer, status: int = 200,
-                   error: Say | None = None) -> HTMLResponse:
+                   error: Say | None = None,
+                   form: Mapping[str, str | None] | None = None) -> HTMLResponse:
     return await page(request, "aliases.html", status, user=who.user,
                       aliases=await aliases.list_aliases(rt, who.user.id),
-                      sounds=BUILTIN_SOUNDS, domain=rt.settings.mail_domain, error=error)
+                      sounds=BUILTIN_SOUNDS, domain=rt.settings.mail_domain, error=error,
+                      form=form or {})
 
 
 async def _groups_done(request: Request, rt: RuntimeDep, who: Viewer,
@@ -94,11 +96,12 @@ async def aliases_page(request: Request, rt: RuntimeDep, who: ViewerDep) -> HTML
 
 
 async def _aliases_done(request: Request, rt: RuntimeDep, who: Viewer,
-                        work: Awaitable[object], notice: str) -> Response:
+                        work: Awaitable[object], notice: str,
+                        form: Mapping[str, str | None] | None = None) -> Response:
     try:
         await work
     except ApiError as exc:
-        return await _aliases(request, rt, who, 400, wording.explain(exc))
+        return await _aliases(request, rt, who, 400, wording.explain(exc), form)
     return redirect(f"/email?notice={notice}")
 
 
@@ -111,7 +114,7 @@ async def create_alias(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csrf
         "ignore_timestamps": ignore_timestamps,
     }
     return await _aliases_done(request, rt, who, aliases.create_alias(rt, who.user.id, params),
-                               "address_saved")
+                               "address_saved", params)
 
 
 @router.post("/email/delete")
