@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from overpush.errors import ApiError, E, FieldError
 
 from services.api.web import chart, firstrun, wording
+from services.api.web.error_pages import is_api
 from services.api.web.headers import policy, security_headers
 from services.api.web.recovery import is_recovery_code, new_codes, normalise
 
@@ -75,3 +76,9 @@ def test_recovery_codes_are_readable_and_forgiving() -> None:
     assert all(is_recovery_code(c) and len(c) == 11 and c[5] == "-" for c in codes)
     assert normalise(" AB2CD-EF3GH ") == "ab2cdef3gh"
     assert not is_recovery_code("123456") and not is_recovery_code("o0o0o-l1l1l")
+
+
+def test_errors_stay_json_where_machines_ask() -> None:
+    assert all(is_api(p) for p in ("/1/nope.json", "/2/messages.json", "/1/x", "/healthz",
+                                   "/3/sounds.xml"))
+    assert not any(is_api(p) for p in ("/", "/no-such-page", "/apps/9", "/static/x.css"))

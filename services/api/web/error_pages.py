@@ -24,13 +24,15 @@ from services.api.web.render import page
 log = logging.getLogger(__name__)
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 ApiHandler = Callable[[Request, Any], Response | Awaitable[Response]]
-# Paths that answer machines, not people: their errors stay JSON.
+# Paths that answer machines, not people: their errors stay JSON. That is the API (/1/, and
+# anything asking for .json or .xml, such as another version's path) and the probes.
 API_PREFIXES = ("/1/", "/healthz", "/livez", "/metrics")
+API_SUFFIXES = (".json", ".xml")
 TROUBLE = (OperationalError, DBAPIError, TimeoutError, ConnectionError)
 
 
 def is_api(path: str) -> bool:
-    return path.startswith(API_PREFIXES)
+    return path.startswith(API_PREFIXES) or path.endswith(API_SUFFIXES)
 
 
 def _texts(exc: Exception) -> tuple[int, str, str]:
