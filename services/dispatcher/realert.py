@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from overpush import receipts
+from overpush import licenses, receipts
 from overpush.db import insert_ignore
 from overpush.events import ReceiptsRetryDue
 from overpush.inbox import first_time
@@ -12,7 +12,6 @@ from overpush.models import Delivery, Device, Message
 from overpush.runtime import Runtime
 from sqlalchemy import select
 
-from services.dispatcher import licences
 from services.dispatcher.fanout import Target, plan
 from services.dispatcher.providers.base import Push
 from services.dispatcher.queue_order import lock_devices_of
@@ -39,7 +38,7 @@ async def realert(rt: Runtime, event: ReceiptsRetryDue) -> list[Push]:
                 Device.user_id.in_({m.user_id for m in messages}), Device.enabled
             ).order_by(Device.id))).all():
                 devices[d.user_id].append(Target(d.id, d.public_id, d.name, d.os))
-            unlicensed = await licences.blocked(session, rt, devices.keys(), now)
+            unlicensed = await licenses.blocked(session, rt.settings, devices.keys(), now)
             rows = [{"device_id": t.id, "message_id": m.id, "created_at": now}
                     for m in messages for t in plan(m.devices, devices[m.user_id])
                     if (m.user_id, t.os) not in unlicensed]

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
+from overpush import licenses
 from overpush.db import InsertIgnore, table_of
 from overpush.events import Event, MessageAccepted, ReceiptsRetryDue
 from overpush.mailer import make_mailer
@@ -14,7 +15,7 @@ from overpush.models import Delivery, Device, Message
 from overpush.runtime import Runtime
 from sqlalchemy import BindParameter, bindparam, select, update
 
-from services.dispatcher import licences, outcomes, pushes
+from services.dispatcher import outcomes, pushes
 from services.dispatcher.fanout import Target, plan
 from services.dispatcher.providers.apns import ApnsProvider
 from services.dispatcher.providers.base import Provider, Push, Result, as_result
@@ -129,7 +130,7 @@ class DispatcherService:
             if user_ids:
                 for d in (await session.execute(_DEVICES, {"users": list(user_ids)})).all():
                     devices[d.user_id].append(Target(d.id, d.public_id, d.name, d.os))
-            unlicensed = await licences.blocked(session, rt, user_ids, now)
+            unlicensed = await licenses.blocked(session, rt.settings, user_ids, now)
             rows = [
                 {"device_id": t.id, "message_id": m.id, "created_at": now}
                 for m in fresh for t in plan(m.devices, devices[m.user_id])

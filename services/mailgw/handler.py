@@ -8,6 +8,8 @@ import weakref
 from dataclasses import replace
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from overpush import aliases
+from overpush.aliases import local_part
 from overpush.attachments import CheckedImage, check_image
 from overpush.clock import monotonic
 from overpush.errors import ApiError
@@ -16,8 +18,7 @@ from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
 from overpush.runtime import Runtime
 
-from services.mailgw import aliases
-from services.mailgw.options import local_part, message_params, smtp_reply
+from services.mailgw.options import message_params, smtp_reply
 from services.mailgw.parse import Image, UnreadableMail, parse
 from services.mailgw.ratelimit import RateLimiter
 

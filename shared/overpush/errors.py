@@ -8,6 +8,7 @@ contract, not decoration.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Self
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,13 @@ class E:
     TOO_MANY_ALIASES = _e(
         "too_many_aliases", 400, "alias", "invalid", "too many aliases; at most 100 per user"
     )
+    EMAIL_INVALID = _e("email_invalid", 400, "email", "invalid", "Enter a valid e-mail address.")
+    PASSWORD_TOO_SHORT = _e("password_too_short", 400, "password", "invalid",
+                            "Choose a password of at least 8 characters.")
+    ACCOUNT_EXISTS = _e("account_exists", 400, "email", "taken",
+                        "An account with this e-mail address already exists.")
+    # An operator command that cannot be done; the text says why, in the operator's words.
+    COMMAND_REFUSED = _e("command_refused", 400, None, "invalid", "the command cannot be done")
     NOT_FOUND = _e("not_found", 404, None, "not found", "no such API call")
     METHOD_NOT_ALLOWED = _e("method_not_allowed", 405, None, "invalid", "method not allowed")
     UNAVAILABLE = _e(
@@ -242,8 +250,11 @@ class ApiError(Exception):
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, spec: ErrorSpec, text: str | None = None) -> ApiError:
+    def of(cls, spec: ErrorSpec, text: str | None = None) -> Self:
         return cls([FieldError(spec, text)])
+
+    def __str__(self) -> str:
+        return "; ".join(e.message for e in self.errors)
 
     @property
     def status(self) -> int:
