@@ -11,14 +11,14 @@ from overpush import aliases, device_identity, devices, licenses, platforms, rec
 from overpush.accounts import authenticate, totp_ok
 from overpush.attachments import attachment_url
 from overpush.clock import unix
+from overpush.delivery import queue
 from overpush.devices import DEVICE_NAME, device_json
 from overpush.errors import ApiError, E
 from overpush.ids import client_secret, device_id, digest
-from overpush.models import App, Attachment, ClientSession, Delivery, Device, Message
+from overpush.models import App, ClientSession, Delivery, Device, Message
 from overpush.user_settings import user_json
-from sqlalchemy import delete, exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
@@ -110,21 +110,8 @@ async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, params.get("device_id"))
         device.last_seen_at = now
-        rows = (await session.execute(
-            select(Delivery, Message, App, Attachment.content_type)
-            .join(Message, Message.id == Delivery.message_id)
-            .join(App, App.id == Message.app_id)
-            .outerjoin(Attachment, Attachment.id == Message.attachment_id)
-            .where(Delivery.device_id == device.id)
-            .order_by(Delivery.id)
-        )).all()
-        expired = {d.id: m.id for d, m, _, _ in rows
-                   if m.expires_at is not None and m.expires_at <= now}
-        if expired:  # an expired message is never shown; it goes as soon as it is seen
-            mids = sorted(set(expired.values()))
-            await _lock_messages(session, mids)
-            await session.execute(delete(Delivery).where(Delivery.id.in_(list(expired))))
-            await purge_messages(session, mids)
+        rows = await queue.waiting(session, device.id)
+        expired = await queue.drop_expired(session, rows, now)
         licensed = await licenses.licensed(session, user.id, now, licenses.terms_of(rt.settings))
         emergency = await receipts.of_messages(
             session, [m.id for _, m, _, _ in rows if m.priority == 2])
@@ -169,44 +156,5 @@ async def delete_up_to(device_id: str, params: ParamsDep, rt: RuntimeDep,
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, device_id)
-        await _lock_messages(session, list((await session.scalars(
-            select(Delivery.message_id)
-            .where(Delivery.device_id == device.id, Delivery.id <= highest)
-        )).all()))
-        gone = list((await session.scalars(
-            delete(Delivery).where(Delivery.device_id == device.id, Delivery.id <= highest)
-            .returning(Delivery.message_id)
-        )).all())
-        await purge_messages(session, gone)
+        await queue.delete_up_to(session, device.id, highest)
     return ok(rid)
-
-
-async def _lock_messages(session: AsyncSession, message_ids: list[int]) -> None:
-    """Serialize the devices deleting the same messages. Without this, two devices deleting
-    at once on PostgreSQL each still see the other's queue row, and neither deletes the
-    message. Locks are taken in id order, as the dispatcher takes them, so no deadlock."""
-    if message_ids:
-        await session.execute(
-            select(Message.id).where(Message.id.in_(message_ids)).order_by(Message.id)
-            .with_for_update()
-        )
-
-
-async def purge_messages(session: AsyncSession, message_ids: list[int]) -> None:
-    """A message no device still waits for is deleted (unless an open emergency receipt keeps
-    it, to re-alert), and with it an attachment no message still points at: nothing stays on
-    the server. Callers lock the messages first (_lock_messages)."""
-    if not message_ids:
-        return
-    attachment_ids = {a for a in (await session.scalars(
-        delete(Message).where(
-            Message.id.in_(message_ids), Message.dispatched_at.is_not(None),
-            ~exists().where(Delivery.message_id == Message.id),
-            ~receipts.keeps_message(Message.id),
-        ).returning(Message.attachment_id)
-    )).all() if a is not None}
-    if attachment_ids:
-        await session.execute(delete(Attachment).where(
-            Attachment.id.in_(attachment_ids),
-            ~exists().where(Message.attachment_id == Attachment.id),
-        ))
