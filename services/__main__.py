@@ -11,7 +11,7 @@ from typing import Any
 
 from overpush import logs, schema
 from overpush.db import migrate
-from overpush.errors import ApiError
+from overpush.errors import ApiError, command_reply
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 
@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             runner.choose(args.services, settings)
         except runner.ConfigError as exc:
             print(f"overpush: {exc}", file=sys.stderr)
-            return 2
+            return exc.exit_code
         asyncio.run(runner.run(settings, args.services))
         return 0
     if args.command == "migrate" and args.wait:
@@ -162,8 +162,9 @@ def _with_runtime(settings: Settings, action: Callable[[Runtime], Awaitable[Any]
                 await migrate(rt.engine)  # the single-machine default needs no set-up
             result = await action(rt)
         except ApiError as exc:  # every refusal of a command (a catalog error)
-            print(json.dumps({"status": 0, "errors": [str(exc)]}))
-            return 1
+            line, status = command_reply(exc)
+            print(line)
+            return status
         finally:
             await rt.engine.dispose()
         if result is not None:

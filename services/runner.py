@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from overpush import platforms
 from overpush.db import migrate
+from overpush.errors import ApiError, E
 from overpush.runtime import Runtime, Service
 from overpush.settings import Settings
 from overpush.sms import provider_of
@@ -64,22 +65,19 @@ def delivery_providers(rt: Runtime) -> list[Provider]:
     return providers
 
 
-class ConfigError(Exception):
-    pass
+class ConfigError(ApiError):
+    """A choice of services `overpush run` refuses; the command prints it and exits 2."""
 
 
 def choose(names: Sequence[str], settings: Settings) -> list[str]:
     known = registry()
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ConfigError(f"unknown service {', '.join(unknown)}; choose from {', '.join(known)}")
+        raise ConfigError.of(E.SERVICE_UNKNOWN, f"unknown service {', '.join(unknown)}; "
+                                                f"choose from {', '.join(known)}")
     chosen = [n for n in known if not names or n in names]
     if settings.is_memory_bus and set(chosen) != set(known):
-        raise ConfigError(
-            "the in-process bus (OVERPUSH_BUS_URL=memory://) only works with every service in "
-            "one process: events would be lost between processes. Run `overpush run` with no "
-            "service names, or set OVERPUSH_BUS_URL to an amqp:// RabbitMQ URL."
-        )
+        raise ConfigError.of(E.MEMORY_BUS_SPLIT)
     return chosen
 
 

@@ -1,11 +1,10 @@
-"""Pure decisions of the gateway: a mail's parameters, SMTP answers."""
+"""Pure decisions of the gateway: the parameters the HTTP API would have got for a mail."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from overpush.aliases import AliasOptions
-from overpush.errors import ApiError
 
 from services.mailgw.parse import ParsedMail
 
@@ -33,23 +32,3 @@ def message_params(mail: ParsedMail, options: AliasOptions, token: str, user_key
         "timestamp": None if ts is None else str(ts),
     }
 
-
-def smtp_reply(err: ApiError) -> str:
-    """The SMTP answer for an intake error: 4xx for our failures, 5xx for the sender's.
-
-    Over quota is permanent (552 5.2.2, "mailbox full"): the quota is the recipient's own
-    monthly allowance, and MTAs retrying for days would deliver stale alerts at the month's
-    turn; a bounce tells the sender at once.
-    """
-    text = "; ".join(e.message for e in err.errors)[:400]
-    if err.status >= 500:
-        return f"451 4.3.0 Temporary failure, try again later: {text}"
-    if err.status == 429:
-        return f"552 5.2.2 Recipient is over its monthly message limit: {text}"
-    fields = {e.spec.field for e in err.errors}
-    if fields & {"token"}:
-        # Our gateway's own application is broken: our failure, not the sender's.
-        return f"451 4.3.0 Temporary failure of the gateway: {text}"
-    if fields & {"user", "device"}:
-        return f"550 5.1.1 Recipient cannot receive notifications: {text}"
-    return f"554 5.6.0 Message cannot be turned into a notification: {text}"

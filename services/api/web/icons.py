@@ -7,6 +7,7 @@ import io
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from overpush.errors import ApiError, E
 from overpush.models import AppIcon
 from PIL import Image, UnidentifiedImageError
 
@@ -18,21 +19,21 @@ MAX_UPLOAD = 2 * 1024 * 1024
 MAX_SIDE = 4096
 
 
-class IconError(Exception):
-    pass
+class IconError(ApiError):
+    """An upload that cannot be an icon; the dashboard shows its text."""
 
 
 def normalise(data: bytes) -> bytes:
     """A square 72x72 PNG from an uploaded image, or IconError. Pillow's decompression-bomb
     check stays on; a huge declared size is refused before any pixel is decoded."""
     if len(data) > MAX_UPLOAD:
-        raise IconError("The icon file is larger than 2 MB.")
+        raise IconError.of(E.ICON_TOO_LARGE)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in {"PNG", "JPEG", "GIF", "WEBP", "BMP"}:
-                raise IconError("Upload a PNG, JPEG, GIF, WebP or BMP image.")
+                raise IconError.of(E.ICON_FORMAT)
             if max(probe.size) > MAX_SIDE:
-                raise IconError("The icon is larger than 4096 pixels on a side.")
+                raise IconError.of(E.ICON_TOO_WIDE)
             probe.verify()
         with Image.open(io.BytesIO(data)) as original:
             rgba = original.convert("RGBA")
@@ -44,7 +45,8 @@ def normalise(data: bytes) -> bytes:
         square.save(out, "PNG", optimize=True)
         return out.getvalue()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise IconError(f"That file is not an image we can use ({type(exc).__name__}).") from None
+        raise IconError.of(E.ICON_UNREADABLE, f"That file is not an image we can use "
+                                              f"({type(exc).__name__}).") from None
 
 
 def placeholder(app_id: int) -> bytes:
