@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError
+from overpush.icons import IconError, normalise
 from overpush.ids import random_key
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
@@ -21,7 +22,6 @@ from overpush.user_settings import apply_user_settings
 from sqlalchemy import delete, select, update
 
 from services.api.deps import RuntimeDep, request_id_of
-from services.api.web.icons import IconError, normalise
 from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfDep, Viewer, ViewerDep
 
