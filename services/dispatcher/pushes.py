@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from overpush import platforms
+from overpush.delivery.alerting import Prefs, decide
 from overpush.delivery.fanout import Target
 from overpush.models import App, Delivery, Device, Message, User
 from overpush.runtime import Runtime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatcher.alerting import Prefs, decide
 from services.dispatcher.providers.base import Push
 from services.dispatcher.providers.phone import PhoneMessage
 
