@@ -61,14 +61,18 @@ APNS_TOKEN = re.compile(r"^[0-9A-Fa-f]{64,200}$")
 FCM_TOKEN = re.compile(r"^[A-Za-z0-9_:.\-]{16,4096}$")
 
 IOS, ANDROID, DESKTOP = "I", "A", "O"
-APNS = Channel(IOS, "apns", "APNs", "Apple", "OVERPUSH_APNS_*", APNS_TOKEN, True, True)
-FCM = Channel(ANDROID, "fcm", "FCM", "Google", "OVERPUSH_FCM_*", FCM_TOKEN, True, True)
-WEBSOCKET = Channel(DESKTOP, "websocket", "WebSocket", "", "", None, False, False)
+APNS = Channel(platform=IOS, provider="apns", label="APNs", vendor="Apple",
+               configured_by="OVERPUSH_APNS_*", token=APNS_TOKEN, needs_token=True,
+               payload=True)
+FCM = Channel(platform=ANDROID, provider="fcm", label="FCM", vendor="Google",
+              configured_by="OVERPUSH_FCM_*", token=FCM_TOKEN, needs_token=True, payload=True)
+WEBSOCKET = Channel(platform=DESKTOP, provider="websocket", label="WebSocket", vendor="",
+                    configured_by="", token=None, needs_token=False, payload=False)
 
 PLATFORMS: dict[str, Platform] = {p.code: p for p in (
-    Platform(IOS, "iOS", True, (APNS,)),
-    Platform(ANDROID, "Android", True, (FCM,)),
-    Platform(DESKTOP, "Desktop", False, (WEBSOCKET,)),
+    Platform(code=IOS, name="iOS", phone=True, channels=(APNS,)),
+    Platform(code=ANDROID, name="Android", phone=True, channels=(FCM,)),
+    Platform(code=DESKTOP, name="Desktop", phone=False, channels=(WEBSOCKET,)),
 )}
 CODES = tuple(PLATFORMS)
 
