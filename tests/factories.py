@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from overpush.runtime import Runtime
 
-from services import admin
+from services.admin import accounts as admin
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery"

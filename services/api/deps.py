@@ -9,18 +9,12 @@ from fastapi import Depends, Request
 from overpush.ids import request_id as new_request_id
 from overpush.runtime import Runtime
 
-from services.api.connections import Connections
 from services.api.params import Params, read_params
 
 
 def get_runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt
-
-
-def get_connections(request: Request) -> Connections:
-    conns: Connections = request.app.state.connections
-    return conns
 
 
 def request_id_of(request: Request) -> str:
@@ -39,10 +33,6 @@ async def _runtime_dep(request: Request) -> Runtime:
     return get_runtime(request)
 
 
-async def _connections_dep(request: Request) -> Connections:
-    return get_connections(request)
-
-
 async def _request_id_dep(request: Request) -> str:
     return request_id_of(request)
 
@@ -58,6 +48,5 @@ async def get_params(request: Request) -> AsyncIterator[Params]:
 
 
 RuntimeDep = Annotated[Runtime, Depends(_runtime_dep)]
-ConnectionsDep = Annotated[Connections, Depends(_connections_dep)]
 RequestIdDep = Annotated[str, Depends(_request_id_dep)]
 ParamsDep = Annotated[Params, Depends(get_params)]

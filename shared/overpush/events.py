@@ -5,11 +5,15 @@ Events carry ids and the fields consumers route on; the database holds the truth
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from overpush.ids import event_id
+
+# Every event class by routing key, filled as the classes are defined (Event below): a
+# consumer can decode whatever a publisher sends, on either bus.
+EVENT_TYPES: dict[str, type[Event]] = {}
 
 
 class Event(BaseModel):
@@ -21,6 +25,14 @@ class Event(BaseModel):
     durable: ClassVar[bool] = True
     # Consumers dedupe on this id: delivery is at least once.
     event_id: str = Field(default_factory=event_id)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        key = cls.__dict__.get("routing_key")
+        if not isinstance(key, str) or key in EVENT_TYPES:
+            raise TypeError(f"{cls.__name__} needs a routing_key of its own")
+        EVENT_TYPES[key] = cls
 
 
 class MessageAccepted(Event):
@@ -54,10 +66,9 @@ class ReceiptAcknowledged(Event):
     receipt_id: int
 
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.routing_key: cls
-    for cls in (MessageAccepted, DevicesNudged, ReceiptsRetryDue, ReceiptAcknowledged)
-}
+def encode(event: Event) -> bytes:
+    """The bytes both buses carry (RabbitMQ's message body, the in-process queues' items)."""
+    return event.model_dump_json().encode()
 
 
 def decode(routing_key: str, body: bytes | str) -> Event:

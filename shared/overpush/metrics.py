@@ -36,3 +36,7 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=r,
         )
+        self.realert_lateness = Histogram(
+            "overpush_realert_lateness_seconds", "Seconds a re-alert left after its slot",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30), registry=r,
+        )

@@ -15,7 +15,7 @@ from overpush.models import DailyUsage, Delivery, Device, Message, OutboxEvent, 
 from overpush.runtime import Runtime
 from sqlalchemy import func, select
 
-from services import admin
+from services.admin import accounts as admin
 from tests.clients import DesktopDevice
 from tests.conftest import RABBIT
 from tests.e2e.ledger import Ledger

@@ -19,7 +19,7 @@ import pytest
 from pushover_complete import PushoverAPI, pushover_api
 from pushover_complete.error import BadAPIRequestError
 
-from services import admin
+from services.admin import accounts as admin
 from services.runner import Runner
 from tests.factories import PASSWORD, Account, make_app, make_user
 from tests.sending_support import image_bytes, receive, user_with_device

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from overpush.crypto import new_key, open_sealed
+from overpush.delivery.alerting import Alert
+from overpush.delivery.fanout import Target
 from overpush.settings import Settings
 
-from services.dispatcher.alerting import Alert
-from services.dispatcher.fanout import Target
 from services.dispatcher.providers.apns import ApnsProvider
 from services.dispatcher.providers.base import Outcome, Push
 from services.dispatcher.providers.phone import PhoneMessage

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import httpx
+from overpush.device_identity import identifier_hash
 from overpush.models import Device, User
 from sqlalchemy import select
 
-from services.api.device_identity import identifier_hash
 from services.runner import Runner
 from tests.clients import DesktopDevice
 from tests.factories import make_user

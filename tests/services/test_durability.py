@@ -22,6 +22,7 @@ import pytest
 from overpush import outbox
 from overpush.bus.rabbitmq import RabbitBus
 from overpush.db import migrate
+from overpush.delivery.dispatch import RECOVER_AFTER
 from overpush.events import Event, MessageAccepted
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
@@ -31,7 +32,7 @@ from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import delete, func, select, text
 
-from services.dispatcher.service import RECOVER_AFTER, DispatcherService
+from services.dispatcher.service import DispatcherService
 from tests.conftest import RABBIT, free_port, sqlite_settings
 from tests.e2e.procs import Proc, cli, env_for
 from tests.factories import make_app, make_user

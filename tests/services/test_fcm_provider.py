@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from overpush.delivery.alerting import Alert
+from overpush.delivery.fanout import Target
 from overpush.settings import Settings
 
-from services.dispatcher.alerting import Alert
-from services.dispatcher.fanout import Target
 from services.dispatcher.providers.base import Outcome, Push
 from services.dispatcher.providers.fcm import FcmProvider, classify
 from services.dispatcher.providers.phone import PhoneMessage

@@ -18,7 +18,7 @@ from overpush.intake.validate import parse_message
 from overpush.models import Message, Receipt
 from sqlalchemy import func, select
 
-from services import admin
+from services.admin import accounts as admin
 from services.runner import Runner
 from tests.factories import make_app, make_user
 from tests.sending_support import user_with_device

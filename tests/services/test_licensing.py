@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from overpush.clock import FixedClock
 
-from services import admin_licensing
+from services.admin import licenses as admin_licensing
 from services.runner import Runner
 from tests.factories import make_app, make_user
 from tests.sending_support import user_with_device

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from overpush import aliases
 from overpush.models import MailAccount, MailAlias
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import delete, text
 
-from services import admin
-from services.mailgw import aliases
+from services.admin import accounts as admin
 from services.runner import Runner
 from tests.clients import DesktopDevice
 from tests.conftest import sqlite_settings

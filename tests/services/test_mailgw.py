@@ -16,7 +16,7 @@ from overpush.models import App, MailAccount, User
 from overpush.settings import Settings
 from sqlalchemy import select, update
 
-from services import admin
+from services.admin import accounts as admin
 from services.runner import Runner
 from tests.clients import DesktopDevice
 from tests.factories import PASSWORD

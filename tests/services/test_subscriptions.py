@@ -10,7 +10,7 @@ import httpx
 from overpush.models import App
 from sqlalchemy import select
 
-from services import admin_subscriptions
+from services.admin import subscriptions as admin_subscriptions
 from services.runner import Runner
 from tests.factories import PASSWORD, make_app, make_user
 from tests.sending_support import receive, user_with_device

@@ -14,7 +14,7 @@ from overpush.settings import Settings
 from overpush.sms import provider_of
 from sqlalchemy import select
 
-from services import admin_teams
+from services.admin import teams as admin_teams
 from services.receipts import sms
 from services.runner import Runner, registry
 from tests.callback_receiver import Receiver

@@ -9,7 +9,7 @@ from overpush.models import App, AppUsage
 from overpush.quota import period_of
 from sqlalchemy import select
 
-from services import admin_teams
+from services.admin import teams as admin_teams
 from services.runner import Runner
 from tests.factories import make_app, make_user
 from tests.sending_support import user_with_device

@@ -13,10 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from fastapi import APIRouter
 from overpush.errors import ApiError
 from overpush.models import Device
 from overpush.runtime import Runtime
 from sqlalchemy import select
+from starlette.routing import WebSocketRoute
 
 from services.api.auth import plausible_device_id, user_for_secret
 from services.api.connections import ERROR, NEW_MESSAGES, Connections
@@ -90,6 +92,19 @@ class PushEndpoint:
             pass  # the peer went away while we wrote to it
         finally:
             self.conns.remove(device_id, peer)
+
+
+class _FromApp:
+    """/push inside the FastAPI application (for an app served without `route`): the
+    application's own PushEndpoint, made by create_app with its connections."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint: PushEndpoint = scope["app"].state.push
+        await endpoint(scope, receive, send)
+
+
+router = APIRouter()
+router.routes.append(WebSocketRoute(PATH, _FromApp()))
 
 
 async def _login(rt: Runtime, frame: str) -> str | None:

@@ -9,18 +9,19 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError
+from overpush.icons import IconError, normalise
 from overpush.ids import random_key
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
 from overpush.models import App, AppIcon, DailyUsage, Device, User
 from overpush.quota import allowance, limit_of
 from overpush.sounds import BUILTIN_SOUNDS
+from overpush.user_settings import apply_user_settings
 from sqlalchemy import delete, select, update
 
 from services.api.deps import RuntimeDep, request_id_of
-from services.api.routes.settings import apply_user_settings
-from services.api.web.icons import IconError, normalise
 from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfDep, Viewer, ViewerDep
 
@@ -63,8 +64,6 @@ async def device_action(request: Request, device_id: int, action: str, rt: Runti
                                   .values(enabled=action == "enable"))
         elif action == "rename":
             name = str(form.get("name", "")).strip()
-            from services.api.routes.client import DEVICE_NAME
-
             if not DEVICE_NAME.match(name):
                 return redirect("/?error=Device+names+are+1-25+letters,+digits,+_+or+-")
             taken = await session.scalar(select(Device.id).where(

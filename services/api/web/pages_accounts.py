@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from overpush import accounts
 from overpush.ids import digest
 from overpush.models import User, WebSession
 from sqlalchemy import delete, update
 
 from services.api.deps import RuntimeDep
-from services.api.web import accounts, ratelimit
+from services.api.web import ratelimit
 from services.api.web.render import page, redirect
 from services.api.web.sessions import (
     SESSION_COOKIE,

@@ -1,6 +1,6 @@
 """Dashboard pages for delivery groups (and their members) and e-mail gateway addresses.
 
-Both reuse the domain operations of the API (services.api.group_ops, services.mailgw.aliases):
+Both reuse the domain operations of the API (overpush.groups, overpush.aliases):
 the same checks, the same error texts, shown on the page.
 """
 
@@ -12,14 +12,13 @@ from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from overpush import aliases, groups
 from overpush.errors import ApiError
 from overpush.sounds import BUILTIN_SOUNDS
 
-from services.api import group_ops
 from services.api.deps import RuntimeDep
 from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfDep, ViewerDep
-from services.mailgw import aliases
 
 router = APIRouter(include_in_schema=False)
 Opt = Annotated[str, Form()]
@@ -39,8 +38,8 @@ async def _done(back: str, work: Awaitable[object]) -> Response:
 async def groups_page(request: Request, rt: RuntimeDep, who: ViewerDep, saved: str = "",
                       error: str = "") -> HTMLResponse:
     async with rt.sessions() as session:
-        found = [(group, await group_ops.members(session, group))
-                 for group in await group_ops.owned_all(session, who.user.id)]
+        found = [(group, await groups.members(session, group))
+                 for group in await groups.owned_all(session, who.user.id)]
     return page(request, "groups.html", user=who.user, groups=found, saved=saved,
                 error=error)
 
@@ -48,19 +47,19 @@ async def groups_page(request: Request, rt: RuntimeDep, who: ViewerDep, saved: s
 @router.post("/groups")
 async def create_group(rt: RuntimeDep, who: ViewerDep, _: CsrfDep,
                        name: Opt = "") -> Response:
-    return await _done("/groups", group_ops.create(rt, who.user.id, name))
+    return await _done("/groups", groups.create(rt, who.user.id, name))
 
 
 @router.post("/groups/{key}/rename")
 async def rename_group(key: str, rt: RuntimeDep, who: ViewerDep, _: CsrfDep,
                        name: Opt = "") -> Response:
-    return await _done("/groups", group_ops.rename(rt, who.user.id, key, name))
+    return await _done("/groups", groups.rename(rt, who.user.id, key, name))
 
 
 @router.post("/groups/{key}/members")
 async def add_member(key: str, rt: RuntimeDep, who: ViewerDep, _: CsrfDep, user: Opt = "",
                      device: Opt = "", memo: Opt = "") -> Response:
-    return await _done("/groups", group_ops.add_member(rt, who.user.id, key, user, device,
+    return await _done("/groups", groups.add_member(rt, who.user.id, key, user, device,
                                                        memo))
 
 
@@ -69,7 +68,7 @@ async def change_member(key: str, action: str, rt: RuntimeDep, who: ViewerDep, _
                         user: Opt = "", device: Opt = "") -> Response:
     if action not in MEMBER_ACTIONS:
         return redirect("/groups?error=Unknown+action")
-    return await _done("/groups", group_ops.change_members(
+    return await _done("/groups", groups.change_members(
         rt, who.user.id, key, user, device, disabled=MEMBER_ACTIONS[action]))
 
 

@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from overpush import platforms
 
 from services.api.web.sessions import csrf_token, finish
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters["platform"] = platforms.name_of  # "I" -> "iOS"
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -1,10 +1,11 @@
-"""Mounts the web interface on the API application: pages, static files, the client."""
+"""The web interface: its pages (one router), and the error handlers and static files it
+installs on the API application."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -13,9 +14,18 @@ from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfFailed, LoginRequired
 
 STATIC = Path(__file__).parent / "static"
+router = APIRouter(include_in_schema=False)
+for _module in (pages_accounts, dashboard, pages_groups, icons, subscribe):
+    router.include_router(_module.router)
+
+
+@router.get("/client")
+async def client_page() -> FileResponse:
+    return FileResponse(STATIC / "client.html", media_type="text/html")
 
 
 def install(app: FastAPI) -> None:
+    """What the pages need besides routes: their error handlers, and the static files."""
     async def login_required(request: Request, exc: Exception) -> Response:
         return redirect("/login")
 
@@ -24,12 +34,6 @@ def install(app: FastAPI) -> None:
                     text="This form was not sent from this site or has expired. Go back, "
                          "reload the page and try again.")
 
-    async def client_page() -> FileResponse:
-        return FileResponse(STATIC / "client.html", media_type="text/html")
-
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(CsrfFailed, csrf_failed)
-    app.add_api_route("/client", client_page, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages_accounts, dashboard, pages_groups, icons, subscribe):
-        app.include_router(module.router)

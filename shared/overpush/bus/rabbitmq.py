@@ -23,7 +23,7 @@ from aio_pika.abc import (
 )
 
 from overpush.bus import Gap, Handler, Unroutable
-from overpush.events import Event, decode
+from overpush.events import Event, decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class RabbitBus:
         if exchange is None:
             raise ConnectionError("the RabbitMQ bus is not started, or closed")
         message = aio_pika.Message(
-            event.model_dump_json().encode(),
+            encode(event),
             content_type="application/json",
             message_id=event.event_id,
             delivery_mode=(

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from overpush.db import table_of
 from overpush.models import Device, Message
 from overpush.runtime import Runtime
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def lock_devices_of(session: AsyncSession, rt: Runtime, user_ids: Collection[int]) -> None:

@@ -8,61 +8,42 @@ from typing import Any
 from overpush import teams
 from overpush.errors import ApiError
 from overpush.ids import digest, random_key
-from overpush.models import App, Team, User
+from overpush.models import App, Team
 from overpush.runtime import Runtime
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import update
 
-from services.admin import AdminError, _app
+from services.admin.lookup import app_by_token, refuse, team_by_name, user_by_email
 
 PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164
-
-
-async def _user(session: AsyncSession, email: str) -> User:
-    user = await session.scalar(
-        select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None:
-        raise AdminError(f"no user with e-mail {email}")
-    return user
-
-
-async def _team(session: AsyncSession, team: str) -> Team:
-    """A team by its id or its name."""
-    query = select(Team).where(Team.id == int(team)) if team.strip().isdigit() \
-        else select(Team).where(Team.name == team.strip()).order_by(Team.id).limit(1)
-    found = await session.scalar(query)
-    if found is None:
-        raise AdminError(f"no team {team!r}")
-    return found
 
 
 async def create_team(rt: Runtime, name: str, admin_email: str) -> dict[str, Any]:
     """A team with its administrator as first member; prints the team API token once."""
     name = name.strip()
     if not 1 <= len(name) <= 100:
-        raise AdminError("the team name must have 1 to 100 characters")
+        raise refuse("the team name must have 1 to 100 characters")
     token = random_key()
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
-        admin = await _user(session, admin_email)
+        admin = await user_by_email(session, admin_email)
         team = Team(name=name, token_digest=digest(token), admin_id=admin.id, created_at=now)
         session.add(team)
         await session.flush()
         try:
             await teams.add_member(session, team.id, admin.id, True, now)
         except ApiError:
-            raise AdminError(f"{admin.email} is already a member of a team") from None
+            raise refuse(f"{admin.email} is already a member of a team") from None
     return {"team": team.id, "name": name, "token": token, "administrator": admin.email}
 
 
 async def add_member(rt: Runtime, team: str, email: str) -> dict[str, Any]:
     async with rt.sessions() as session, session.begin():
-        t = await _team(session, team)
-        user = await _user(session, email)
+        t = await team_by_name(session, team)
+        user = await user_by_email(session, email)
         try:
             await teams.add_member(session, t.id, user.id, False, rt.clock.now())
         except ApiError:
-            raise AdminError(f"{user.email} is already a member of a team") from None
+            raise refuse(f"{user.email} is already a member of a team") from None
     return {"team": t.id, "member": user.email}
 
 
@@ -70,8 +51,8 @@ async def assign_app(rt: Runtime, team: str, token: str) -> dict[str, Any]:
     """Make this the team's one application (25,000 messages a month); a previous one goes
     back to the default allowance."""
     async with rt.sessions() as session, session.begin():
-        t = await _team(session, team)
-        app = await _app(session, token)
+        t = await team_by_name(session, team)
+        app = await app_by_token(session, token)
         await session.execute(update(App).where(App.team_id == t.id, App.id != app.id)
                               .values(team_id=None))
         app.team_id = t.id
@@ -82,9 +63,9 @@ async def set_phone(rt: Runtime, email: str, number: str) -> dict[str, Any]:
     """The number a team member's unacknowledged emergencies are texted to ("" clears)."""
     number = number.strip().replace(" ", "")
     if number and not PHONE.match(number):
-        raise AdminError("the phone number must be in E.164 form, e.g. +15555550123")
+        raise refuse("the phone number must be in E.164 form, e.g. +15555550123")
     async with rt.sessions() as session, session.begin():
-        user = await _user(session, email)
+        user = await user_by_email(session, email)
         user.phone_number = number or None
     return {"email": user.email, "phone_number": number or None}
 
@@ -92,8 +73,8 @@ async def set_phone(rt: Runtime, email: str, number: str) -> dict[str, Any]:
 async def set_sms(rt: Runtime, team: str, seconds: int) -> dict[str, Any]:
     """Seconds an emergency may go unacknowledged before members get an SMS (0 = never)."""
     if seconds < 0:
-        raise AdminError("the delay must be 0 or more seconds")
+        raise refuse("the delay must be 0 or more seconds")
     async with rt.sessions() as session, session.begin():
-        t = await _team(session, team)
+        t = await team_by_name(session, team)
         t.sms_after_seconds = seconds or None
     return {"team": t.id, "sms_after_seconds": seconds or None}

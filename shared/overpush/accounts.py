@@ -1,4 +1,4 @@
-"""Account operations behind the web pages: sign-up, confirmation, log-in, reset, TOTP."""
+"""Accounts: sign-up and operator-made users, confirmation, log-in, password reset, TOTP."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ import secrets
 from datetime import timedelta
 
 import pyotp
-from overpush import licenses
-from overpush.ids import digest, random_key
-from overpush.mailer import make_mailer
-from overpush.models import AccountToken, User
-from overpush.runtime import Runtime
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailgw import aliases
+from overpush import aliases, licenses
+from overpush.errors import ApiError, E
+from overpush.ids import digest, random_key
+from overpush.mailer import make_mailer
+from overpush.models import AccountToken, Group, User
+from overpush.runtime import Runtime
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -24,8 +24,8 @@ CONFIRM_TTL = timedelta(days=2)
 RESET_TTL = timedelta(hours=1)
 
 
-class AccountError(Exception):
-    """A problem the person can fix; its text is shown on the form."""
+class AccountError(ApiError):
+    """A problem the person can fix; its text is shown on the form (or printed)."""
 
 
 async def issue_token(session: AsyncSession, rt: Runtime, user_id: int, purpose: str,
@@ -51,13 +51,13 @@ async def consume_token(session: AsyncSession, rt: Runtime, token: str,
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+        raise AccountError.of(E.PASSWORD_TOO_SHORT)
 
 
 async def sign_up(rt: Runtime, email: str, password: str) -> User:
     email = email.strip()
     if not EMAIL.match(email):
-        raise AccountError("Enter a valid e-mail address.")
+        raise AccountError.of(E.EMAIL_INVALID)
     check_password(password)
     user = User(user_key=random_key(), email=email, created_at=rt.clock.now(),
                 password_hash=await rt.passwords.hash(password))
@@ -69,13 +69,42 @@ async def sign_up(rt: Runtime, email: str, password: str) -> User:
             await licenses.claim_email(session, user.id, email, rt.clock.now())
             token = await issue_token(session, rt, user.id, "confirm", CONFIRM_TTL)
     except IntegrityError:
-        raise AccountError("An account with this e-mail address already exists.") from None
+        raise AccountError.of(E.ACCOUNT_EXISTS) from None
     await make_mailer(rt.settings).send(
         email, "Confirm your Overpush account",
         f"Welcome to Overpush.\n\nConfirm your e-mail address by opening this link:\n\n"
         f"{rt.settings.base_url}/confirm/{token}\n\nThe link works for two days.\n",
     )
     return user
+
+
+async def create_user(rt: Runtime, email: str, password: str) -> tuple[User, str]:
+    """A user made by an operator (or a team administrator), who vouches for the address: no
+    confirmation mail. Returns the user and its e-mail gateway address."""
+    email = email.strip()
+    if not EMAIL.match(email):
+        raise AccountError.of(E.EMAIL_INVALID, f"not an e-mail address: {email!r}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError.of(E.PASSWORD_TOO_SHORT,
+                              f"the password must have at least {MIN_PASSWORD} characters")
+    key = random_key()
+    async with rt.sessions() as session:  # user and group keys share one namespace
+        while await session.scalar(select(exists().where(Group.group_key == key))):
+            key = random_key()
+    now = rt.clock.now()
+    user = User(user_key=key, email=email, password_hash=await rt.passwords.hash(password),
+                created_at=now, email_confirmed_at=now)
+    try:
+        async with rt.sessions() as session, session.begin():
+            session.add(user)
+            await session.flush()
+            account = await aliases.ensure_account(session, rt, user.id)  # their address
+            address = await aliases.default_address(session, rt, account.user_id)
+            await licenses.claim_email(session, user.id, email, now)  # volume licensing
+    except IntegrityError:
+        raise AccountError.of(E.ACCOUNT_EXISTS,
+                              f"a user with e-mail {email} already exists") from None
+    return user, address
 
 
 async def confirm(rt: Runtime, token: str) -> bool:

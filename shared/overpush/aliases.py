@@ -1,25 +1,42 @@
-"""E-mail aliases in the database: each user's account and addresses, and resolving RCPT TO."""
+"""E-mail aliases: their names and options (pure), each user's gateway account and
+addresses, and resolving RCPT TO."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from overpush.clock import unix
-from overpush.errors import ApiError, E, FieldError
-from overpush.ids import LOWER_ALNUM, random_key
-from overpush.models import App, MailAccount, MailAlias, User
-from overpush.runtime import Runtime
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailgw.options import MAX_ALIASES, AliasOptions, alias_name, alias_options
+from overpush.clock import unix
+from overpush.devices import DEVICE_NAME
+from overpush.errors import ApiError, E, FieldError
+from overpush.ids import LOWER_ALNUM, random_key
+from overpush.intake.validate import flag
+from overpush.models import App, MailAccount, MailAlias, User
+from overpush.runtime import Runtime
+from overpush.sounds import BUILTIN_SOUNDS
 
 log = logging.getLogger(__name__)
 APP_NAME = "E-mail"
+ALIAS_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MAX_ALIASES = 100
+# Role addresses nobody may claim: mail to them is meant for the operator, not a user.
+RESERVED = frozenset({"postmaster", "abuse", "hostmaster", "webmaster", "mailer-daemon",
+                      "root", "admin", "noreply", "no-reply", "support", "security"})
+
+
+@dataclass(frozen=True)
+class AliasOptions:
+    sound: str | None = None
+    priority: int = 0
+    device: str | None = None
+    ignore_timestamps: bool = False
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,48 @@ class Target:
     user_key: str
     token: str
     options: AliasOptions
+
+
+def local_part(address: str, domain: str) -> str | None:
+    """The alias name of `address` if it is on our mail domain, else None (no relaying)."""
+    local, at, dom = address.strip().strip("<>").rpartition("@")
+    if not at or dom.lower().rstrip(".") != domain.lower() or not local:
+        return None
+    return local.lower()
+
+
+def alias_name(raw: str | None, domain: str) -> str:
+    """A requested alias name ("alerts" or "alerts@pomail.net"), checked."""
+    name = (raw or "").strip().lower()
+    if "@" in name:
+        name = local_part(name, domain) or ""
+    if not ALIAS_NAME.match(name) or name in RESERVED:
+        raise ApiError.of(E.ALIAS_NAME_INVALID)
+    return name
+
+
+def alias_options(p: Mapping[str, str | None]) -> AliasOptions:
+    """Options for a new alias, from API parameters or the command line; all problems at once."""
+    errors: list[FieldError] = []
+    sound = (p.get("sound") or "").strip() or None
+    if sound is not None and sound not in BUILTIN_SOUNDS:
+        errors.append(FieldError(E.SOUND_INVALID, f"sound {sound[:40]!r} is not a valid sound"))
+    priority = 0
+    raw = (p.get("priority") or "").strip()
+    if raw:
+        try:
+            priority = int(raw)
+        except ValueError:
+            priority = 99
+        if priority not in (-2, -1, 0, 1):
+            # Emergency (2) needs retry and expire, which an e-mail cannot carry.
+            errors.append(FieldError(E.PRIORITY_INVALID, "priority must be -2, -1, 0 or 1"))
+    device = (p.get("device") or "").strip() or None
+    if device is not None and not DEVICE_NAME.match(device):
+        errors.append(FieldError(E.DEVICE_INVALID))
+    if errors:
+        raise ApiError(errors)
+    return AliasOptions(sound, priority, device, flag(p.get("ignore_timestamps")))
 
 
 def random_name() -> str:

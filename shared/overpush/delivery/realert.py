@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from sqlalchemy import select
 
 from overpush import receipts
 from overpush.db import insert_ignore
+from overpush.delivery.dispatch import devices_of, queue_rows
+from overpush.delivery.fanout import Target
+from overpush.delivery.queue_order import lock_devices_of
 from overpush.events import ReceiptsRetryDue
 from overpush.inbox import first_time
 from overpush.models import Delivery, Device, Message
 from overpush.runtime import Runtime
-from sqlalchemy import select
-
-from services.dispatcher import licences
-from services.dispatcher.fanout import Target, plan
-from services.dispatcher.providers.base import Push
-from services.dispatcher.queue_order import lock_devices_of
 
 
-async def realert(rt: Runtime, event: ReceiptsRetryDue) -> list[Push]:
+async def requeue(rt: Runtime, event: ReceiptsRetryDue) -> list[tuple[Target, int]]:
     """Put each still-open receipt's messages back in the queue of every device they were
     for (a device that deleted its copy gets a new row, so it downloads it again), and return
-    the pushes that wake those devices. Rows are written once per event (inbox); pushes are
-    returned on a redelivery too, since the first handling may have died before pushing."""
+    the (device, message) pairs to wake. Rows are written once per event (inbox); the pairs
+    are returned on a redelivery too, since the first handling may have died before pushing."""
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         fresh = await first_time(session, "dispatcher.realert", event, rt)
@@ -34,15 +31,8 @@ async def realert(rt: Runtime, event: ReceiptsRetryDue) -> list[Push]:
                 select(Message).where(Message.id.in_(message_ids))
             )).all()
             await lock_devices_of(session, rt, {m.user_id for m in messages})
-            devices: dict[int, list[Target]] = defaultdict(list)
-            for d in (await session.scalars(select(Device).where(
-                Device.user_id.in_({m.user_id for m in messages}), Device.enabled
-            ).order_by(Device.id))).all():
-                devices[d.user_id].append(Target(d.id, d.public_id, d.name, d.os))
-            unlicensed = await licences.blocked(session, rt, devices.keys(), now)
-            rows = [{"device_id": t.id, "message_id": m.id, "created_at": now}
-                    for m in messages for t in plan(m.devices, devices[m.user_id])
-                    if (m.user_id, t.os) not in unlicensed]
+            devices = await devices_of(session, {m.user_id for m in messages})
+            rows = await queue_rows(session, rt, messages, devices, now)
             if rows:
                 await session.execute(insert_ignore(
                     session, Delivery, rows, ["device_id", "message_id"]
@@ -52,4 +42,4 @@ async def realert(rt: Runtime, event: ReceiptsRetryDue) -> list[Push]:
             .join(Device, Device.id == Delivery.device_id)
             .where(Delivery.message_id.in_(message_ids), Device.enabled)
         )).all()
-    return [Push(Target(d.id, d.public_id, d.name, d.os), mid, 2) for mid, d in queued]
+    return [(Target(d.id, d.public_id, d.name, d.os), mid) for mid, d in queued]

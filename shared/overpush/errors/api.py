@@ -1,42 +1,13 @@
-"""The error catalog: each error has a stable code, an HTTP status and Pushover's wording.
-
-Pushover answers errors as `{"<field>": "<reason>", "errors": ["<text>"], "status": 0,
-"request": "<id>"}`; several real clients look for the per-field key, so it is part of the
-contract, not decoration.
-"""
+"""The Pushover API's errors: each with a stable code, an HTTP status and Pushover's wording
+(its SMTP reply follows from the status and field, see spec.smtp_reply)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from overpush.errors.spec import spec as _e
 
 
-@dataclass(frozen=True)
-class ErrorSpec:
-    code: str
-    status: int
-    field: str | None
-    reason: str
-    text: str
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One problem with one input, ready to be put into an error envelope."""
-
-    spec: ErrorSpec
-    text: str | None = None  # overrides spec.text where the text names a limit or value
-
-    @property
-    def message(self) -> str:
-        return self.text or self.spec.text
-
-
-def _e(code: str, status: int, fld: str | None, reason: str, text: str) -> ErrorSpec:
-    return ErrorSpec(code, status, fld, reason, text)
-
-
-class E:
-    """Every error the API can answer with, by stable code."""
+class ApiErrors:
+    """Every error the HTTP API answers with, by stable code."""
 
     TOKEN_INVALID = _e("token_invalid", 400, "token", "invalid", "application token is invalid")
     USER_MISSING = _e("user_missing", 400, "user", "invalid", "user identifier is invalid")
@@ -232,29 +203,3 @@ class E:
         "unavailable", 503, None, "unavailable",
         "service temporarily unavailable; try again in a few seconds",
     )
-
-
-@dataclass
-class ApiError(Exception):
-    """Raised anywhere in a request; one handler turns it into Pushover's error envelope."""
-
-    errors: list[FieldError] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, spec: ErrorSpec, text: str | None = None) -> ApiError:
-        return cls([FieldError(spec, text)])
-
-    @property
-    def status(self) -> int:
-        return max(e.spec.status for e in self.errors) if self.errors else 400
-
-    def body(self, request_id: str) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for err in self.errors:
-            if err.spec.field and err.spec.field not in out:
-                out[err.spec.field] = err.spec.reason
-        out["errors"] = [e.message for e in self.errors]
-        out["status"] = 0
-        out["request"] = request_id
-        return out

@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import secrets
 
-from overpush.models import Device, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from overpush.models import Device, User
 
 MAX_IDENTIFIER = 200
 

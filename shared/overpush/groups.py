@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from overpush.errors import ApiError, E
-from overpush.ids import is_key, random_key
-from overpush.models import Group, GroupMember, User
-from overpush.runtime import Runtime
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
+from overpush.devices import DEVICE_NAME
+from overpush.errors import ApiError, E
+from overpush.ids import is_key, random_key
+from overpush.models import Group, GroupMember, User
+from overpush.runtime import Runtime
+
 MEMO_MAX = 200
 
 
