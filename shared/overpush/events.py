@@ -5,7 +5,7 @@ Events carry ids and the fields consumers route on; the database holds the truth
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,11 +45,21 @@ class MessageAccepted(Event):
 
 
 class DevicesNudged(Event):
-    """Devices have new messages; every api instance tells the ones connected to it."""
+    """Send these devices a one-byte frame on their WebSocket, wherever it is held: every api
+    instance holding one of their connections sends it (and closes it when `close` is set).
+
+    One event for every frame (spec §9.1): `!` new messages (the nudge), `E` log in again
+    (the secret was revoked, the device deleted or disabled), `A` the device was opened
+    elsewhere, `R` reconnect. `spare` names a connection that must not get it: the new
+    connection whose log-in ends the older ones with `A`.
+    """
 
     routing_key: ClassVar[str] = "devices.nudged"
     durable: ClassVar[bool] = False
     device_ids: list[str]  # public device ids
+    frame: Literal["!", "E", "A", "R"] = "!"
+    close: bool = False
+    spare: str | None = None  # a connection id (Connections.add) left alone
 
 
 class ReceiptsRetryDue(Event):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -35,15 +36,19 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class Peer:
-    """One device connection, as Connections sees it: something to send frames to."""
+    """One device connection, as Connections sees it: an id, frames out, and a close."""
 
-    __slots__ = ("_send",)
+    __slots__ = ("_send", "ident")
 
     def __init__(self, send: Send) -> None:
         self._send = send
+        self.ident = secrets.token_hex(8)
 
     async def send_bytes(self, data: bytes) -> None:
         await self._send({"type": "websocket.send", "bytes": data})
+
+    async def close(self) -> None:
+        await self._send({"type": "websocket.close", "code": 1000})
 
 
 class PushEndpoint:
