@@ -25,8 +25,6 @@ from services.dispatcher.queue_order import lock_devices_of
 from services.dispatcher.service import DispatcherService
 from tests.factories import make_app, make_user
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.fixture
 async def rt(pg_url: str) -> AsyncIterator[Runtime]:
