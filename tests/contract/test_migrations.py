@@ -62,12 +62,10 @@ async def row_counts(engine: AsyncEngine) -> dict[str, int]:
         return await conn.run_sync(count)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def upgraded_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Single-machine settings on an empty SQLite or PostgreSQL database."""
-    if request.param == "sqlite":
-        return sqlite_settings(tmp_path)
-    return sqlite_settings(tmp_path, database_url=request.getfixturevalue("pg_url"))
+@pytest.fixture
+def upgraded_settings(db_url: str, tmp_path: Path) -> Settings:
+    """Every service in one process, on the empty database the first round fills."""
+    return sqlite_settings(tmp_path, database_url=db_url)
 
 
 @pytest.fixture
