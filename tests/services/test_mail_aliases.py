@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from overpush.models import MailAccount, MailAlias
 from overpush.runtime import Runtime
 from overpush.settings import Settings
@@ -105,6 +106,7 @@ async def test_flooding_one_address_is_slowed(tmp_path: Path) -> None:
         assert reply.code == 550 and reply.stage == "data"  # another address is not slowed
 
 
+@pytest.mark.slow  # one real `overpush` command after another
 def test_alias_command_line(tmp_path: Path) -> None:
     env = env_for(sqlite_settings(tmp_path))
     user = cli(env, "admin", "create-user", "gil@example.com", "--password-stdin",

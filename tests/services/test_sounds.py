@@ -8,6 +8,7 @@ import wave
 from pathlib import Path
 
 import httpx
+import pytest
 from overpush.settings import Settings
 from overpush.sounds import BUILTIN_SOUNDS
 
@@ -70,6 +71,7 @@ async def test_custom_sounds_end_to_end(server: Runner, base_url: str, settings:
         await dev.close()
 
 
+@pytest.mark.slow  # one real `overpush` command after another
 def test_add_sound_refuses_bad_names_and_files(tmp_path: Path) -> None:
     import subprocess
 
