@@ -152,6 +152,9 @@ def _fill(conn: Connection, now: datetime) -> FirstRound:
           push_token="fcm:" + key(140), always_use_default_sound=False,
           disabled_at=ago(days=2), disabled_reason="UNREGISTERED",
           disabled_notified_at=ago(days=2))
+    w.add("devices", public_id=key(40, string.ascii_lowercase + string.digits), user_id=bob,
+          name="desk", os="O", enabled=True, created_at=ago(days=35),
+          always_use_default_sound=False)
 
     # Sessions: Open Client, browser (one waiting for its 2FA code), tokens, log-in limits.
     out.ann_secret = key(60)

@@ -126,6 +126,12 @@ async def test_the_application_serves_first_round_data(upgraded_settings: Settin
         r = await http.post("/1/users/validate.json", data={"token": data.backups, "user": ann})
         assert r.status_code == 200, r.text
         assert {"laptop", *data.phones} <= set(r.json()["devices"])
+        r = await http.post("/1/users/validate.json",  # Bob, by his subscription to Backups
+                            data={"token": data.backups, "user": data.subscription})
+        assert r.status_code == 200 and r.json()["devices"] == ["desk"], r.text
+        bookmarklet = (await http.get("/1/apps/limits.json",  # the javascript: URL's app
+                                      params={"token": data.javascript_app})).json()
+        assert (bookmarklet["limit"], bookmarklet["remaining"]) == (100, 100), bookmarklet
         receipt = (await http.get(f"/1/receipts/{data.receipt_open}.json",
                                   params={"token": data.backups})).json()
         assert (receipt["status"], receipt["acknowledged"], receipt["expired"]) == (1, 0, 0)
