@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,8 +23,13 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## The quick subset, for every change: the unit and contract layers on both backends, without
+## the tests marked slow or browser (see "Tests" in README.md).
+test-fast: install
+	$(PY) -m pytest -m "not slow and not browser" tests/unit tests/contract $(PYTEST_ARGS)
+
 lint: install
-	$(VENV)/bin/ruff check shared services tests bench
+	$(VENV)/bin/ruff check shared services testkit tests bench
 	$(VENV)/bin/mypy
 
 ## Throughput, latency and memory figures (see bench/README.md)

@@ -30,6 +30,11 @@ class Metrics:
         self.websockets = Gauge(
             "overpush_websockets_open", "Open device WebSocket connections", registry=r
         )
+        self.intake_batch = Histogram(
+            "overpush_intake_batch_requests",
+            "Requests decided together in one intake transaction (group commit)",
+            buckets=(1, 2, 4, 8, 16, 32, 64), registry=r,
+        )
         self.latency = Histogram(
             "overpush_accept_to_queue_seconds",
             "Seconds from the API's commit to the device's queue rows",

@@ -16,8 +16,8 @@ from overpush.runtime import Runtime
 from sqlalchemy import func, select
 
 from services.admin import accounts as admin
-from tests.clients import DesktopDevice
-from tests.conftest import RABBIT
+from testkit.backends import RABBIT
+from testkit.device import DesktopDevice
 from tests.e2e.ledger import Ledger
 from tests.e2e.watcher import Watcher
 from tests.mailtools import send as send_mail

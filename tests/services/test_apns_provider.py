@@ -120,7 +120,7 @@ async def test_encrypted_device(fake: FakeApns, provider: ApnsProvider) -> None:
 
 
 async def test_unreachable_server_is_retry(tmp_path: Path) -> None:
-    from tests.conftest import free_port
+    from testkit.backends import free_port
 
     server = FakeApns()
     settings = Settings(

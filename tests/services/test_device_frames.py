@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 import websockets
 from overpush.events import DevicesNudged
 
 from services.runner import Runner
-from tests.sending_support import user_with_device
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as client:
-        yield client
+from tests.factories import user_with_device
 
 
 async def test_a_frame_with_close_ends_the_connection(

@@ -8,9 +8,8 @@ from overpush.models import Device, User
 from sqlalchemy import select
 
 from services.runner import Runner
-from tests.clients import DesktopDevice
-from tests.factories import make_user
-from tests.sending_support import user_with_device
+from testkit.device import DesktopDevice
+from tests.factories import make_user, user_with_device
 
 HW = "A1B2C3D4-0000-4000-8000-HARDWARE0001"
 

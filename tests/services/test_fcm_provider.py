@@ -82,7 +82,7 @@ async def test_long_body_shortened(fake: FakeFcm, provider: FcmProvider) -> None
 
 
 async def test_unreachable_is_retry(fake: FakeFcm) -> None:
-    from tests.conftest import free_port
+    from testkit.backends import free_port
 
     p = FcmProvider.from_settings(Settings(fcm_credentials=fake.credentials(),
                                            fcm_endpoint=f"http://127.0.0.1:{free_port()}"))

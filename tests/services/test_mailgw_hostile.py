@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from services.admin import accounts as admin
 from services.runner import Runner
-from tests.clients import DesktopDevice
+from testkit.device import DesktopDevice
 from tests.factories import PASSWORD
 from tests.mailtools import send
 

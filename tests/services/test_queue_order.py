@@ -25,8 +25,6 @@ from sqlalchemy import delete, func, select, text
 from services.dispatcher.service import DispatcherService
 from tests.factories import make_app, make_user
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.fixture
 async def rt(pg_url: str) -> AsyncIterator[Runtime]:

@@ -16,8 +16,7 @@ from sqlalchemy import func, select, update
 from services.admin import accounts as admin
 from services.admin.lookup import AdminError
 from services.runner import Runner
-from tests.factories import make_app, make_user
-from tests.sending_support import user_with_device
+from tests.factories import make_app, make_user, user_with_device
 
 
 async def _blast(base_url: str, token: str, user: str, n: int) -> list[httpx.Response]:

@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+PASSWORD = "a fine password"
+VIEWER = "dee@example.com"  # who the `signed_in` fixture signs in as
 
 
 class Browser:

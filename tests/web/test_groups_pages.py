@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import unquote_plus
 
 import httpx
-import pytest
 from overpush.models import Group, GroupMember, MailAlias, User
-from overpush.settings import Settings
 from sqlalchemy import select
 
 from services.runner import Runner
 from tests.factories import make_user
-from tests.web.helpers import Browser, signed_in_as
-
-PASSWORD = "groups page password"
-
-
-@pytest.fixture
-async def signed_in(settings: Settings, tmp_path: Path, server: Runner,
-                    base_url: str) -> AsyncIterator[Browser]:
-    settings.mail_dir = str(tmp_path / "mail")
-    async with signed_in_as(base_url, tmp_path / "mail", "gus@example.com", PASSWORD) as b:
-        yield b
+from tests.web.helpers import Browser
 
 
 def error_of(r: httpx.Response) -> str:

@@ -36,7 +36,10 @@ class _Queue:
 
 
 class MemoryBus:
-    def __init__(self) -> None:
+    def __init__(self, *, retry_delays: Sequence[float] = RETRY_DELAYS,
+                 drain_timeout: float = DRAIN_TIMEOUT) -> None:
+        self._retry_delays = tuple(retry_delays)
+        self._drain_timeout = drain_timeout
         self._queues: dict[str, _Queue] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._pending: set[asyncio.Task[None]] = set()
@@ -50,7 +53,7 @@ class MemoryBus:
     async def close(self) -> None:
         if self._open and self._workers:
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(DRAIN_TIMEOUT):
+                async with asyncio.timeout(self._drain_timeout):
                     await asyncio.gather(*(q.items.join() for q in self._queues.values()))
         self._open = False
         tasks = [*self._workers, *self._pending]
@@ -111,13 +114,13 @@ class MemoryBus:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                if attempt >= len(RETRY_DELAYS):
+                if attempt >= len(self._retry_delays):
                     log.exception("event %s dead-lettered by %s", event.event_id, q.name)
                     self.dead.append((q.name, event))
                     continue
                 log.warning("handler %s failed on %s; retrying", q.name, event.event_id,
                             exc_info=True)
-                self._later(RETRY_DELAYS[attempt], q, body, attempt + 1)
+                self._later(self._retry_delays[attempt], q, body, attempt + 1)
             finally:
                 q.items.task_done()
 

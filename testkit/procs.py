@@ -12,11 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from overpush.settings import Settings
+
+from testkit.backends import free_port
 
 OVERPUSH = str(Path(sys.executable).parent / "overpush")
 
 
-def env_for(settings: Any, **extra: str) -> dict[str, str]:
+def env_for(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of an `overpush` process configured as `settings` (and `extra`), with
+    none of this process's own OVERPUSH_* variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVERPUSH_")}
     env.update({
         "OVERPUSH_DATABASE_URL": settings.database_url,
@@ -31,6 +36,7 @@ def env_for(settings: Any, **extra: str) -> dict[str, str]:
 
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> dict[str, Any]:
+    """Runs `overpush <args>`; it must succeed. Returns the last JSON line it printed."""
     out = subprocess.run([OVERPUSH, *args], env=env, input=stdin, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr + out.stdout
@@ -40,9 +46,13 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> dict[str, 
 
 
 class Proc:
+    """`overpush run [services]`, its output in `log`. A process without the api serves its
+    probes on a free port of its own, unless `env` names one (OVERPUSH_OPS_PORT)."""
+
     def __init__(self, env: dict[str, str], *args: str, log: Path) -> None:
         self.log = log
         self._fh = log.open("ab")
+        env = {"OVERPUSH_OPS_PORT": str(free_port()), **env}
         self.p = subprocess.Popen([OVERPUSH, "run", *args], env=env, stdout=self._fh,
                                   stderr=subprocess.STDOUT)
 

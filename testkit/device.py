@@ -70,6 +70,33 @@ class DesktopDevice:
         )
         assert r.status_code == 200, r.text
 
+    async def download_until(self, http: httpx.AsyncClient, n: int) -> list[dict[str, Any]]:
+        """Downloads (deleting nothing) until `n` messages wait; each miss waits for a '!'.
+
+        Delivery is at least once, so a '!' may be a repeat of an earlier one: never take one
+        nudge to mean one particular message has arrived.
+        """
+        while len(messages := await self.download(http)) < n:
+            await self.frame_other_than_keepalive()
+        return messages
+
+    async def receive(self, http: httpx.AsyncClient, n: int = 1) -> list[dict[str, Any]]:
+        """Waits for `n` messages, fetches their attachments (as `attachment_bytes`), then
+        deletes them from the server as a client does; returns them.
+
+        Not `sync`: SQLite reuses the ids of deleted messages, so its umid dedupe would hide
+        a new message that got a deleted one's id.
+        """
+        messages = await self.download_until(http, n)
+        for m in messages:  # as a client must: fetch attachments before deleting
+            if "attachment" in m:
+                r = await http.get(m["attachment"], params={
+                    "secret": self.secret, "device_id": self.device_id})
+                assert r.status_code == 200, r.text
+                m["attachment_bytes"] = r.content
+        await self.delete_up_to(http, max(m["id"] for m in messages))
+        return messages
+
     async def sync(self, http: httpx.AsyncClient) -> list[dict[str, Any]]:
         """Download, then delete what was downloaded; returns the messages not seen before."""
         messages = await self.download(http)
