@@ -28,8 +28,17 @@ done
 NOFILE=$(ulimit -Hn); NPROC=$(ulimit -Hu)
 [ "$NOFILE" = unlimited ] && NOFILE=1048576
 { [ "$NPROC" = unlimited ] || [ "$NPROC" -gt 32768 ]; } && NPROC=32768
+START=$(date +%s)
 podman --runtime runc build -f deploy/Dockerfile -t "$IMAGE" \
   --build-arg PYTHON_IMAGE="$BASE" \
   --ulimit "nofile=$NOFILE:$NOFILE" --ulimit "nproc=$NPROC:$NPROC" \
   "${ARGS[@]}" . >&2
+
+# Keep a long-lived machine's disk in check: what earlier builds on this base left behind
+# (untagged, older than this build; the layers this build reused have children and stay),
+# and bases of older recipes.
+podman image prune --force --filter label=overpush.base.suite --filter "until=$START" >/dev/null
+for old in $(podman images --format '{{.Repository}}:{{.Tag}}' localhost/overpush-base); do
+  [ "$old" = "$BASE" ] || podman rmi "$old" >/dev/null 2>&1 || true
+done
 echo "$IMAGE"
