@@ -36,24 +36,27 @@ trap 'rm -rf "$ROOT"' EXIT
 echo "bootstrapping $SUITE from $MIRROR into $ROOT" >&2
 debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$ROOT" "$MIRROR" >&2
 
-# Security and point-release updates, through the machine's mirror and apt proxy settings.
+# Security and point-release updates, through the machine's mirror and its apt settings for
+# reaching it (proxy; validity checks, which a snapshot mirror needs off).
 cat > "$ROOT/etc/apt/sources.list" <<EOF
 deb $MIRROR $SUITE main
 deb $MIRROR $SUITE-updates main
 deb $SECURITY $SUITE-security main
 EOF
-apt-config dump | grep -E '^Acquire::(https?|ftp)::Proxy' > "$ROOT/etc/apt/apt.conf.d/00build-proxy" || true
+apt-config dump | grep -E '^Acquire::((https?|ftp)::Proxy|Check-Valid-Until|Check-Date)' \
+  > "$ROOT/etc/apt/apt.conf.d/00build-host" || true
 chroot "$ROOT" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c \
   'apt-get update -qq && apt-get upgrade -y -qq && apt-get clean' >&2
 
 # What the image keeps: Debian's usual sources (a build overrides them with the machine's,
-# deploy/build-image.sh), no proxy, no package lists, caches, logs, docs or host files.
+# deploy/build-image.sh), none of the machine's apt settings, no package lists, caches, logs,
+# docs or host files.
 cat > "$ROOT/etc/apt/sources.list" <<EOF
 deb http://deb.debian.org/debian $SUITE main
 deb http://deb.debian.org/debian $SUITE-updates main
 deb http://deb.debian.org/debian-security $SUITE-security main
 EOF
-rm -rf "$ROOT/etc/apt/apt.conf.d/00build-proxy" "$ROOT"/var/lib/apt/lists/* \
+rm -rf "$ROOT/etc/apt/apt.conf.d/00build-host" "$ROOT"/var/lib/apt/lists/* \
        "$ROOT"/var/cache/apt/* "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/log/* \
        "$ROOT"/usr/share/man/* "$ROOT"/usr/share/info/* "$ROOT"/usr/share/locale/* \
        "$ROOT"/tmp/* "$ROOT/etc/resolv.conf" "$ROOT/etc/hostname"

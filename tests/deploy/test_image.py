@@ -130,13 +130,12 @@ async def test_dev_overlay_runs_and_delivers(image: str, pg_url: str, vhost: str
 
         # 3. A user and an app, made as an operator would: the CLI with the api's settings.
         api, mailgw = services["overpush-api"], services["overpush-mailgw"]
-        admin = dataclasses.replace(api, env=dict(api.env))
         user = json_out(await asyncio.to_thread(
-            podman.run_once, dataclasses.replace(admin, args=[
+            podman.run_once, dataclasses.replace(api, args=[
                 "admin", "create-user", "ann@example.com", "--password-stdin"]),
             f"op{run_id}-admin-1", image, stdin=PASSWORD + "\n"))
         app = json_out(await asyncio.to_thread(
-            podman.run_once, dataclasses.replace(admin, args=[
+            podman.run_once, dataclasses.replace(api, args=[
                 "admin", "create-app", "ann@example.com", "Backups"]),
             f"op{run_id}-admin-2", image))
         assert user["email_alias"].endswith("@" + api.env["OVERPUSH_MAIL_DOMAIN"])
