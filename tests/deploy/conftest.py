@@ -16,14 +16,10 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import CI, RABBIT, need
+from testkit.backends import RABBIT
+from tests.needs import CI, need_server
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "slow: builds or runs container images (minutes, not seconds)")
 
 
 def require(tool: str, why: str) -> str:
@@ -52,7 +48,7 @@ def image() -> str:
 @pytest.fixture
 def vhost() -> Iterator[str]:
     """A fresh RabbitMQ vhost for the guest user (rabbitmqctl), deleted afterwards."""
-    need("rabbitmq", RABBIT, 5672)
+    need_server("rabbitmq", RABBIT, 5672)
     ctl = require("rabbitmqctl", "it makes the test's own vhost")
     name = f"overpush-image-{uuid.uuid4().hex[:10]}"
     user = RABBIT.split("://", 1)[1].split(":", 1)[0]

@@ -28,11 +28,12 @@ import httpx
 import pytest
 import yaml
 
-from tests.clients import DesktopDevice
-from tests.conftest import CI, free_port
+from testkit.backends import free_port
+from testkit.device import DesktopDevice
 from tests.deploy import podman
 from tests.deploy.manifests import Container, Obj, containers, named, of_kind, remap_ports
 from tests.mailtools import send
+from tests.needs import CI
 
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAY = ROOT / "deploy" / "k8s" / "overlays" / "dev"
