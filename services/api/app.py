@@ -11,6 +11,7 @@ from services.api.connections import Connections
 from services.api.routes import (
     attachments,
     client,
+    client_logout,
     glances,
     groups,
     limits,
@@ -38,6 +39,7 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
                    validate, glances, limits):
         app.include_router(module.router)
     app.include_router(aliases_router)  # e-mail gateway addresses
+    app.include_router(client_logout.router)  # Open Client log-out and device deletion
     # /push is a plain ASGI endpoint; ApiService also routes it ahead of FastAPI (see push.py).
     app.state.push = push.PushEndpoint(rt, app.state.connections)
     app.router.routes.append(WebSocketRoute(push.PATH, app.state.push))
