@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,desktop]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -24,7 +24,7 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check shared services tests bench
+	$(VENV)/bin/ruff check shared services clients tests bench
 	$(VENV)/bin/mypy
 
 ## Throughput, latency and memory figures (see bench/README.md)
