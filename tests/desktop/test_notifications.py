@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
 import pytest
+from overpush.models import Receipt
+from sqlalchemy import update
 
 from services.runner import Runner
 from tests.desktop.notification_service import (
@@ -97,15 +100,24 @@ async def test_notifications_and_acknowledge(server: Runner, base_url: str, tmp_
             assert "Acknowledge" in alarm.actions.values()
             await until(lambda: len([c for c in desk.calls() if "paplay" in c]) > played,
                         "the emergency sound played")
-            assert len(service.shown) == 3  # the -2 message never showed
+            assert [n.body for n in service.shown].count("lowest") == 0  # -2: never shown
 
             async def acknowledged() -> bool:
                 state = (await http.get(f"{base_url}/1/receipts/{receipt}.json",
                                         params={"token": token})).json()
                 return bool(state["acknowledged"]) and state["acknowledged_by"] == user
 
+            # The re-alert falls due (moved to now, as if `retry` seconds had passed): the
+            # same alarm again, replacing the first.
+            async with server.rt.sessions() as s, s.begin():
+                await s.execute(update(Receipt).where(Receipt.receipt == receipt)
+                                .values(next_attempt_at=datetime.now(UTC)))
+            again = await _next(service, 4, listening)
+            assert (again.body, again.urgency) == ("db1 is down", 2)
+            assert alarm.id in service.closed
+
             assert not await acknowledged()
-            service.press(alarm, "Acknowledge")
+            service.press(again, "Acknowledge")
             await eventually(acknowledged, "the receipt acknowledged from the notification")
             state = (await http.get(f"{base_url}/1/receipts/{receipt}.json",
                                     params={"token": token})).json()
