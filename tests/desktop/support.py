@@ -38,6 +38,7 @@ class Desktop:
 
     home: Path
     bus: str | None = None
+    display: str | None = None
 
     @property
     def calls_log(self) -> Path:
@@ -45,12 +46,14 @@ class Desktop:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("OVERPUSH_", "XDG_", "DBUS_"))}
+               if not k.startswith(("OVERPUSH_", "XDG_", "DBUS_")) and k != "DISPLAY"}
         env.update(HOME=str(self.home), XDG_CONFIG_HOME=str(self.home / "config"),
                    XDG_CACHE_HOME=str(self.home / "cache"),
                    PATH=f"{self.home / 'bin'}:{os.environ.get('PATH', '')}")
         if self.bus:
             env["DBUS_SESSION_BUS_ADDRESS"] = self.bus
+        if self.display:
+            env["DISPLAY"] = self.display
         return env
 
     def fake_tools(self, *names: str) -> None:
