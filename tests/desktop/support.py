@@ -11,7 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from tests.waiting import until
 
@@ -105,11 +105,15 @@ class Desktop:
 
 
 class Listening:
-    """A running `overpush-desktop listen`."""
+    """A running `overpush-desktop listen`; any still running after a test (one that failed
+    half-way) is stopped by tests/desktop/conftest.py."""
+
+    running: ClassVar[set[Listening]] = set()
 
     def __init__(self, proc: asyncio.subprocess.Process, log: Path) -> None:
         self.proc = proc
         self.log = log
+        Listening.running.add(self)
 
     async def line(self, timeout: float = 30) -> str:
         assert self.proc.stdout is not None
@@ -133,6 +137,7 @@ class Listening:
         return await asyncio.wait_for(self.proc.wait(), timeout)
 
     async def stop(self) -> None:
+        Listening.running.discard(self)
         if self.proc.returncode is None:
             self.proc.terminate()
             await self.proc.wait()
