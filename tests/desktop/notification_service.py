@@ -86,6 +86,11 @@ class Notifications(ServiceInterface):
     def NotificationClosed(self, nid: U, reason: U) -> IdAndReason:
         return [nid, reason]
 
+    def dismiss(self, shown: Shown) -> None:
+        """Close it as a person does (reason 2, dismissed by the user)."""
+        self.closed.append(shown.id)
+        self.NotificationClosed(shown.id, 2)
+
     def press(self, shown: Shown, label: str) -> None:
         """Press the button labelled `label` ("" for the notification itself)."""
         key = next(k for k, v in shown.actions.items() if v == label)

@@ -54,6 +54,13 @@ async def _next(service: Notifications, n: int, listening: Listening) -> Shown:
     return service.shown[n - 1]
 
 
+async def _realert_now(server: Runner, receipt: str) -> None:
+    """The next re-alert falls due now, as if `retry` seconds had passed."""
+    async with server.rt.sessions() as s, s.begin():
+        await s.execute(update(Receipt).where(Receipt.receipt == receipt)
+                        .values(next_attempt_at=datetime.now(UTC)))
+
+
 async def test_notifications_and_acknowledge(server: Runner, base_url: str, tmp_path: Path,
                                              bus: str) -> None:
     async with notification_service(bus, MARKUP) as service, \
@@ -107,14 +114,16 @@ async def test_notifications_and_acknowledge(server: Runner, base_url: str, tmp_
                                         params={"token": token})).json()
                 return bool(state["acknowledged"]) and state["acknowledged_by"] == user
 
-            # The re-alert falls due (moved to now, as if `retry` seconds had passed): the
-            # same alarm again, replacing the first.
-            async with server.rt.sessions() as s, s.begin():
-                await s.execute(update(Receipt).where(Receipt.receipt == receipt)
-                                .values(next_attempt_at=datetime.now(UTC)))
+            # A re-alert: the same alarm again, replacing the first.
+            await _realert_now(server, receipt)
             again = await _next(service, 4, listening)
             assert (again.body, again.urgency) == ("db1 is down", 2)
             assert alarm.id in service.closed
+            # Dismissed without acknowledging: the next re-alert shows it once more.
+            service.dismiss(again)
+            await _realert_now(server, receipt)
+            again = await _next(service, 5, listening)
+            assert (again.body, again.urgency) == ("db1 is down", 2)
 
             assert not await acknowledged()
             service.press(again, "Acknowledge")

@@ -99,7 +99,10 @@ class DesktopShower:
 
     async def _clear(self, key: str) -> None:
         identifier = self.shown.pop(key, None)
-        if identifier is not None:
+        # The person may have closed it, or pressed one of its buttons, since: then it is gone
+        # already (and desktop-notifier would raise KeyError for it).
+        if identifier is not None and \
+                identifier in await self.notifier.get_current_notifications():
             await self.notifier.clear(identifier)
 
     def _later(self, action: Callable[[render.Notice], Coroutine[Any, Any, None]],
