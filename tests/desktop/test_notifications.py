@@ -15,6 +15,7 @@ import pytest
 from overpush.models import Receipt
 from sqlalchemy import update
 
+from services import admin
 from services.runner import Runner
 from tests.desktop.notification_service import (
     Notifications,
@@ -24,6 +25,7 @@ from tests.desktop.notification_service import (
 )
 from tests.desktop.support import Desktop, Listening, eventually
 from tests.factories import PASSWORD, make_app, make_user
+from tests.sending_support import image_bytes
 from tests.waiting import until
 
 MARKUP = ["actions", "body", "body-markup", "icon-static", "persistence"]
@@ -135,18 +137,29 @@ async def test_notifications_and_acknowledge(server: Runner, base_url: str, tmp_
             await listening.stop()
 
 
-async def test_plain_text_without_body_markup(server: Runner, base_url: str, tmp_path: Path,
-                                              bus: str) -> None:
+async def test_plain_text_image_and_custom_sound(server: Runner, base_url: str,
+                                                 tmp_path: Path, bus: str) -> None:
     async with notification_service(bus, ["body", "actions"]) as service, \
             httpx.AsyncClient(timeout=10) as http:
-        _, listening, token, user = await _start(server, base_url, tmp_path, bus)
+        desk, listening, token, user = await _start(server, base_url, tmp_path, bus)
+        sound = b"ID3\x04\x00" + bytes(range(256)) * 4
+        (tmp_path / "bell.mp3").write_bytes(sound)
+        await admin.add_sound(server.rt, token, "doorbell", str(tmp_path / "bell.mp3"))
+        png = image_bytes("PNG", (20, 10))
         try:
             r = await http.post(f"{base_url}/1/messages.json", data={
-                "token": token, "user": user, "html": "1",
+                "token": token, "user": user, "html": "1", "sound": "doorbell",
                 "message": '<i>a</i> &lt; b <a href="https://x.example">x</a>',
-                "url": "tel:+15555550123"})
+                "url": "tel:+15555550123"}, files={"attachment": ("p.png", png)})
             assert r.status_code == 200, r.text
             shown = await _next(service, 1, listening)
+            # No body-markup capability: plain text, tags gone, entities read.
             assert shown.body == "a < b x\ntel:+15555550123"
+            image = Path(urlparse(shown.hints["image-path"]).path)
+            assert await asyncio.to_thread(image.read_bytes) == png
+            await until(lambda: any(c.endswith("-doorbell.mp3") for c in desk.calls()),
+                        "the application's own sound played")
+            played = Path(next(c for c in desk.calls() if c.endswith(".mp3")).split()[-1])
+            assert await asyncio.to_thread(played.read_bytes) == sound
         finally:
             await listening.stop()
