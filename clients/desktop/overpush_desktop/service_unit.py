@@ -25,7 +25,6 @@ def unit_text(executable: str, env: Mapping[str, str]) -> str:
     return (
         "[Unit]\n"
         "Description=Overpush desktop notifications\n"
-        "Documentation=https://pushover.net/api/client\n"
         "After=graphical-session.target network-online.target\n"
         "\n"
         "[Service]\n"
