@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,desktop]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,7 +29,7 @@ test-fast: install
 	$(PY) -m pytest -m "not slow and not browser" tests/unit tests/contract $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check shared services testkit tests bench
+	$(VENV)/bin/ruff check shared services clients testkit tests bench
 	$(VENV)/bin/mypy
 
 ## Throughput, latency and memory figures (see bench/README.md)

@@ -11,6 +11,7 @@ from services.api.routes import (
     aliases,
     attachments,
     client,
+    client_logout,
     glances,
     groups,
     licenses,
@@ -28,8 +29,8 @@ from services.api.routes import (
 from services.api.web import routes as web
 
 # Every part of the application, each with its `router`, added the same way and in this order.
-PARTS = (messages, client, ops, receipts, settings, attachments, groups, sounds, validate,
-         glances, limits, aliases, push, licenses, teams, subscriptions, web)
+PARTS = (messages, client, client_logout, ops, receipts, settings, attachments, groups, sounds,
+         validate, glances, limits, aliases, push, licenses, teams, subscriptions, web)
 
 
 def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:

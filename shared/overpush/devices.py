@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush import platforms
 from overpush.crypto import new_key
-from overpush.models import Device, User
+from overpush.delivery import queue
+from overpush.models import Delivery, Device, User
 
 # The one device-name rule: registration, renaming, message `device`, group members,
 # subscriptions and e-mail aliases all check names with it.
@@ -61,3 +62,14 @@ def device_json(d: Device, u: User) -> dict[str, Any]:
         "default_high_priority_sound": u.default_sound,
         "always_use_default_high_priority_sound": False, "dismissal_sync_enabled": False,
     }
+
+
+async def delete_device(session: AsyncSession, device: Device) -> None:
+    """Delete a device with its queue, and every message no other device still waits for."""
+    waiting = list((await session.scalars(
+        select(Delivery.message_id).where(Delivery.device_id == device.id)
+    )).all())
+    await queue.lock_messages(session, waiting)
+    await session.execute(delete(Delivery).where(Delivery.device_id == device.id))
+    await session.execute(delete(Device).where(Device.id == device.id))
+    await queue.purge_messages(session, waiting)
