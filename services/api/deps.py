@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from overpush.client_address import client_address, trusted_networks
 from overpush.ids import request_id as new_request_id
 from overpush.runtime import Runtime
 
@@ -15,6 +16,13 @@ from services.api.params import Params, read_params
 def get_runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt
+
+
+def client_of(request: Request) -> str:
+    """The client's address: the peer, or what the operator's trusted proxies forwarded."""
+    return client_address(request.client.host if request.client else None,
+                          request.headers.getlist("x-forwarded-for"),
+                          trusted_networks(get_runtime(request).settings.trusted_proxies))
 
 
 def request_id_of(request: Request) -> str:
@@ -47,6 +55,11 @@ async def get_params(request: Request) -> AsyncIterator[Params]:
             await upload.close()
 
 
+async def _client_dep(request: Request) -> str:
+    return client_of(request)
+
+
 RuntimeDep = Annotated[Runtime, Depends(_runtime_dep)]
+ClientDep = Annotated[str, Depends(_client_dep)]
 RequestIdDep = Annotated[str, Depends(_request_id_dep)]
 ParamsDep = Annotated[Params, Depends(get_params)]

@@ -11,7 +11,7 @@ from overpush.ids import digest
 from overpush.models import User, WebSession
 from sqlalchemy import delete, update
 
-from services.api.deps import RuntimeDep
+from services.api.deps import RuntimeDep, client_of
 from services.api.web import ratelimit
 from services.api.web.render import page, redirect
 from services.api.web.sessions import (
@@ -25,10 +25,6 @@ from services.api.web.sessions import (
 
 router = APIRouter(include_in_schema=False)
 F = Annotated[str, Form()]
-
-
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/signup")
