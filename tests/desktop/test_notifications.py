@@ -15,7 +15,7 @@ import pytest
 from overpush.models import Receipt
 from sqlalchemy import update
 
-from services import admin
+from services.admin import accounts as admin
 from services.runner import Runner
 from tests.desktop.notification_service import (
     Notifications,
