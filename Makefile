@@ -4,12 +4,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean vendor
+.PHONY: install run test test-fast lint bench clean vendor
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,desktop]'
 	touch $(STAMP)
 
 # axe-core (accessibility checks in the browser tests) is a test asset, fetched from the npm
@@ -35,8 +35,13 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## The quick subset, for every change: the unit and contract layers on both backends, without
+## the tests marked slow or browser (see "Tests" in README.md).
+test-fast: install
+	$(PY) -m pytest -m "not slow and not browser" tests/unit tests/contract $(PYTEST_ARGS)
+
 lint: install
-	$(VENV)/bin/ruff check shared services tests bench scripts
+	$(VENV)/bin/ruff check shared services clients testkit tests bench scripts
 	$(VENV)/bin/mypy
 
 ## Throughput, latency and memory figures (see bench/README.md)

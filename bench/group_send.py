@@ -29,7 +29,8 @@ from overpush.settings import Settings
 from websockets.asyncio.client import ClientConnection
 
 from bench.harness import Ctx, Row
-from services.runner import Runner, registry
+from testkit.backends import free_port, sqlite_settings
+from testkit.servers import running
 
 
 @dataclass
@@ -115,37 +116,19 @@ async def measure(base_url: str, token: str, group: str, members: list[Member],
 
 
 async def run_with(settings: Settings, members: int = 1000, rounds: int = 3) -> dict[str, Any]:
-    runner = Runner(Runtime.build(settings), list(registry()))
-    if not settings.is_sqlite:
-        from overpush.db import migrate
-
-        await migrate(runner.rt.engine)
-    await runner.start()
-    try:
+    async with running(settings) as runner:
         token, group, people = await _populate(runner.rt, members)
         base = f"http://{settings.http_host}:{settings.http_port}"
         result = await measure(base, token, group, people, rounds)
         result["backend"] = "sqlite+memory" if settings.is_sqlite else "postgresql+rabbitmq"
         return result
-    finally:
-        await runner.stop()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def run(ctx: Ctx) -> list[Row]:
     """The bench-suite entry point: a fresh SQLite database in a temporary directory."""
     members = 50 if ctx.quick else 1000
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
-                            bus_url="memory://", http_port=_free_port(), log_level="WARNING")
+        settings = sqlite_settings(tmp, log_level="WARNING")
         r = await run_with(settings, members, rounds=1 if ctx.quick else 3)
     return [Row(f"group send of {r['members']}: POST to last '!'", "single",
                 f"{r['median_last_bang_s']} s", "<= 1 s", bool(r["met"]),
@@ -166,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             database_url=args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db",
-            bus_url=args.bus_url, bus_prefix=args.bus_prefix, http_port=_free_port(),
-            log_level="WARNING",
+            bus_url=args.bus_url, bus_prefix=args.bus_prefix, http_port=free_port(),
+            smtp_port=free_port(), ops_port=free_port(), log_level="WARNING",
         )
         result = asyncio.run(run_with(settings, args.members, args.rounds))
     print(json.dumps(result))

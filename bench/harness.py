@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
-from tests.clients import DesktopDevice
-from tests.conftest import PG_SERVER, RABBIT, delete_bus_namespace, free_port, reachable
+from testkit.backends import PG_SERVER, RABBIT, delete_bus_namespace, free_port, reachable
+from testkit.device import DesktopDevice
 
 OVERPUSH = os.environ.get("BENCH_OVERPUSH") or str(Path(sys.executable).parent / "overpush")
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,6 +103,8 @@ class Proc:
     def __init__(self, env: dict[str, str], args: Sequence[str], log: Path) -> None:
         self.log = log
         self._fh = log.open("ab")
+        # A process without the api serves probes; on a free port, never the default one.
+        env = {"OVERPUSH_OPS_PORT": str(free_port()), **env}
         self.p = subprocess.Popen(args, env=env, stdout=self._fh, stderr=subprocess.STDOUT,
                                   cwd=ROOT)
 
@@ -199,7 +201,7 @@ async def deployment(ctx: Ctx, backend: str, **settings: str) -> AsyncIterator[D
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     tag = uuid.uuid4().hex[:10]
-    common = {"http_host": "127.0.0.1", "http_port": str(port),
+    common = {"http_host": "127.0.0.1", "http_port": str(port), "smtp_port": str(free_port()),
               # The ingest suite sends far more than a month's default allowance.
               "app_monthly_limit": "1000000000", **settings}
     if backend == "single":

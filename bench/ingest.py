@@ -19,7 +19,7 @@ from bench.harness import (
     spread,
 )
 from bench.loadgen import Load, hammer, post_form
-from tests.conftest import free_port
+from testkit.backends import free_port
 
 CONCURRENCY = 32
 TARGET_RATIO = 0.5

@@ -22,12 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from overpush.settings import Settings
 
 from bench.harness import Ctx, Row
-from tests.clients import DesktopDevice
-from tests.conftest import PG_SERVER, RABBIT, delete_bus_namespace, free_port
-from tests.e2e.procs import Proc, cli, env_for
+from testkit.backends import (
+    PG_SERVER,
+    cluster_settings,
+    delete_bus_namespace,
+    sqlite_settings,
+)
+from testkit.device import DesktopDevice
+from testkit.procs import Proc, cli, env_for
 
 PASSWORD = "benchmark password"
 SERVICES = ("dispatcher", "quota", "api", "mailgw")
@@ -167,7 +171,7 @@ async def measure(backend: str, mails: int = 1000, connections: int = 8,
     tmp = Path(tempfile.mkdtemp(prefix="bench-mail-"))
     db_name = prefix = ""
     if backend == "single":
-        settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp}/overpush.db")
+        settings = sqlite_settings(tmp)
     else:
         import asyncpg
 
@@ -175,11 +179,8 @@ async def measure(backend: str, mails: int = 1000, connections: int = 8,
         admin = await asyncpg.connect(PG_SERVER.replace("+asyncpg", ""))
         await admin.execute(f'CREATE DATABASE "{db_name}"')
         await admin.close()
-        settings = Settings(database_url=PG_SERVER.rsplit("/", 1)[0] + f"/{db_name}",
-                            bus_url=RABBIT, bus_prefix=prefix)
-    settings.http_port, settings.smtp_port = free_port(), free_port()
-    env = env_for(settings, OVERPUSH_SMTP_PORT=str(settings.smtp_port),
-                  OVERPUSH_MAIL_RATE_BURST="1000000", OVERPUSH_LOG_LEVEL="WARNING")
+        settings = cluster_settings(PG_SERVER.rsplit("/", 1)[0] + f"/{db_name}", prefix)
+    env = env_for(settings, OVERPUSH_MAIL_RATE_BURST="1000000", OVERPUSH_LOG_LEVEL="WARNING")
     base = f"http://{settings.http_host}:{settings.http_port}"
     if backend == "single":
         procs = [Proc(env, log=tmp / "all.log")]

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import Ctx, Row
+from testkit.backends import free_port
 
 PG = os.environ.get("OVERPUSH_BENCH_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 RABBIT = os.environ.get("OVERPUSH_BENCH_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/")
@@ -115,7 +116,8 @@ async def measure(count: int = 10_000, spread: float = 30.0) -> dict[str, Any]:
         await bus.subscribe("bench", [ReceiptsRetryDue], on_due, concurrency=64)
         env = {k: v for k, v in os.environ.items() if not k.startswith("OVERPUSH_")}
         env.update(OVERPUSH_DATABASE_URL=settings.database_url, OVERPUSH_BUS_URL=RABBIT,
-                   OVERPUSH_BUS_PREFIX=prefix, OVERPUSH_LOG_LEVEL="WARNING")
+                   OVERPUSH_BUS_PREFIX=prefix, OVERPUSH_LOG_LEVEL="WARNING",
+                   OVERPUSH_OPS_PORT=str(free_port()))  # probes, never on the default port
         proc = _start(env, log)
         await asyncio.sleep(2.0)  # let it connect and settle before the round starts
         if proc.poll() is not None:

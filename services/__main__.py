@@ -11,10 +11,15 @@ from typing import Any
 
 from overpush import logs, schema
 from overpush.db import migrate
+from overpush.errors import ApiError, command_reply
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 
-from services import admin, admin_licensing, admin_subscriptions, admin_teams, runner
+from services import runner
+from services.admin import accounts as admin
+from services.admin import licenses as admin_licensing
+from services.admin import subscriptions as admin_subscriptions
+from services.admin import teams as admin_teams
 
 
 def parser() -> argparse.ArgumentParser:
@@ -104,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             runner.choose(args.services, settings)
         except runner.ConfigError as exc:
             print(f"overpush: {exc}", file=sys.stderr)
-            return 2
+            return exc.exit_code
         asyncio.run(runner.run(settings, args.services))
         return 0
     if args.command == "migrate" and args.wait:
@@ -156,9 +161,10 @@ def _with_runtime(settings: Settings, action: Callable[[Runtime], Awaitable[Any]
             if migrate_first and settings.is_sqlite:
                 await migrate(rt.engine)  # the single-machine default needs no set-up
             result = await action(rt)
-        except admin.AdminError as exc:
-            print(json.dumps({"status": 0, "errors": [str(exc)]}))
-            return 1
+        except ApiError as exc:  # every refusal of a command (a catalog error)
+            line, status = command_reply(exc)
+            print(line)
+            return status
         finally:
             await rt.engine.dispose()
         if result is not None:

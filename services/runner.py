@@ -1,4 +1,5 @@
-"""Runs services in one process: start them in order, stop them in reverse on SIGTERM/SIGINT."""
+"""The composition root: builds every service with its collaborators (providers included),
+runs them in one process, starts them in order and stops them in reverse on SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
@@ -6,18 +7,27 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from overpush import platforms
 from overpush.db import migrate
+from overpush.errors import ApiError, E
 from overpush.runtime import Runtime, Service
 from overpush.settings import Settings
+from overpush.sms import provider_of
 
 from services.ops_server import OpsServer
+
+if TYPE_CHECKING:
+    from services.dispatcher.providers.base import Provider
 
 log = logging.getLogger(__name__)
 
 
-def registry() -> dict[str, Callable[[], Service]]:
-    """Every service by name, in start order: consumers first, then what feeds them."""
+def registry() -> dict[str, Callable[[Runtime], Service]]:
+    """Every service by name, in start order (consumers first, then what feeds them), each
+    built for a runtime with its collaborators. Imported here, not at the top: `overpush
+    admin ...` needs none of them."""
     from services.api.service import ApiService
     from services.dispatcher.service import DispatcherService
     from services.mailgw.service import MailGatewayService
@@ -25,30 +35,49 @@ def registry() -> dict[str, Callable[[], Service]]:
     from services.receipts.service import ReceiptsService
 
     return {
-        "dispatcher": DispatcherService,
-        "quota": QuotaService,
-        "receipts": ReceiptsService,
-        "api": ApiService,
-        "mailgw": MailGatewayService,
+        "dispatcher": lambda rt: DispatcherService(delivery_providers(rt)),
+        "quota": lambda rt: QuotaService(),
+        "receipts": lambda rt: ReceiptsService(provider_of(rt.settings)),
+        "api": lambda rt: ApiService(),
+        "mailgw": lambda rt: MailGatewayService(),
     }
 
 
-class ConfigError(Exception):
-    pass
+def delivery_providers(rt: Runtime) -> list[Provider]:
+    """A provider for every channel of the platform table that is configured; the dispatcher
+    finds each by the name its channel gives. Call with the event loop running (aioapns binds
+    its pool to the current loop)."""
+    from services.dispatcher.providers.apns import ApnsProvider
+    from services.dispatcher.providers.fcm import FcmProvider
+    from services.dispatcher.providers.websocket import WebSocketProvider
+
+    built: list[Provider | None] = [
+        WebSocketProvider(rt.bus),
+        ApnsProvider.from_settings(rt.settings),
+        FcmProvider.from_settings(rt.settings),
+    ]
+    providers = [p for p in built if p is not None]
+    names = {p.name for p in providers}
+    for channel in platforms.channels():
+        if channel.provider not in names:  # such devices still get messages when they sync
+            log.info("%s (%s) not configured: os=%s devices get no pushes", channel.label,
+                     channel.configured_by, channel.platform)
+    return providers
+
+
+class ConfigError(ApiError):
+    """A choice of services `overpush run` refuses; the command prints it and exits 2."""
 
 
 def choose(names: Sequence[str], settings: Settings) -> list[str]:
     known = registry()
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ConfigError(f"unknown service {', '.join(unknown)}; choose from {', '.join(known)}")
+        raise ConfigError.of(E.SERVICE_UNKNOWN, f"unknown service {', '.join(unknown)}; "
+                                                f"choose from {', '.join(known)}")
     chosen = [n for n in known if not names or n in names]
     if settings.is_memory_bus and set(chosen) != set(known):
-        raise ConfigError(
-            "the in-process bus (OVERPUSH_BUS_URL=memory://) only works with every service in "
-            "one process: events would be lost between processes. Run `overpush run` with no "
-            "service names, or set OVERPUSH_BUS_URL to an amqp:// RabbitMQ URL."
-        )
+        raise ConfigError.of(E.MEMORY_BUS_SPLIT)
     return chosen
 
 
@@ -56,7 +85,7 @@ class Runner:
     def __init__(self, rt: Runtime, names: Sequence[str]) -> None:
         self.rt = rt
         known = registry()
-        self.services: list[Service] = [known[n]() for n in names]
+        self.services: list[Service] = [known[n](rt) for n in names]
         if "api" not in names:  # probes and metrics for processes that serve no HTTP
             self.services.insert(0, OpsServer())
         self._started: list[Service] = []

@@ -7,7 +7,7 @@ import ssl
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from tests.conftest import free_port
+from testkit.backends import free_port
 
 
 @dataclass

@@ -1,13 +1,18 @@
-"""Builders for test data, through the same code the `overpush admin` command uses."""
+"""Builders for test data: accounts and applications through the same code the `overpush admin`
+command uses, people with registered desktop devices, and small real images."""
 
 from __future__ import annotations
 
+import io
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import httpx
 from overpush.runtime import Runtime
+from PIL import Image
 
-from services import admin
+from services.admin import accounts as admin
+from testkit.device import DesktopDevice
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery"
@@ -30,3 +35,49 @@ async def make_app(rt: Runtime, owner: Account, name: str = "Test app") -> str:
     out = await admin.create_app(rt, owner.email, name)
     token: str = out["token"]
     return token
+
+
+async def user_with_device(rt: Runtime, base_url: str, http: httpx.AsyncClient,
+                           name: str = "desktop", connect: bool = False,
+                           account: Account | None = None) -> DesktopDevice:
+    """A new user (or `account`) with one registered desktop device, logged in as a client."""
+    account = account or await make_user(rt)
+    device = DesktopDevice(base_url, account.email, account.password, name=name)
+    await device.login(http)
+    await device.register(http)
+    if connect:
+        await device.connect()
+    return device
+
+
+@dataclass
+class Person:
+    account: Account
+    devices: list[DesktopDevice] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.account.user_key
+
+    @property
+    def device(self) -> DesktopDevice:
+        return self.devices[0]
+
+    async def close(self) -> None:
+        for d in self.devices:
+            await d.close()
+
+
+async def person(rt: Runtime, http: httpx.AsyncClient, base_url: str,
+                 *device_names: str, connect: bool = True) -> Person:
+    """A new user with one registered (and, by default, WebSocket-connected) device per name."""
+    p = Person(await make_user(rt))
+    for name in device_names:
+        p.devices.append(await user_with_device(rt, base_url, http, name, connect, p.account))
+    return p
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 6)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, fmt)
+    return buf.getvalue()

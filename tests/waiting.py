@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-async def until(cond: Callable[[], bool], what: str, timeout: float = 15) -> None:
-    """Wait for `cond`; fail with `what` if it does not come true within `timeout`."""
+async def until(cond: Callable[[], T], what: str = "the awaited condition",
+                timeout: float = 15) -> T:
+    """Wait until `cond()` is truthy and return that value; fail with `what` if it is not
+    within `timeout` seconds (for what other parties do: there is no event to await)."""
     try:
         async with asyncio.timeout(timeout):
             while True:
-                if cond():
-                    return
+                if value := cond():
+                    return value
                 await asyncio.sleep(0.01)
     except TimeoutError:
         raise AssertionError(f"not in {timeout}s: {what}") from None

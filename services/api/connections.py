@@ -20,9 +20,13 @@ SEND_TIMEOUT = 5.0
 
 
 class WebSocket(Protocol):
-    """A device connection: routes/push.py's Peer, or a Starlette WebSocket."""
+    """A device connection (routes/push.py's Peer): an id, frames out, and a close."""
+
+    ident: str
 
     async def send_bytes(self, data: bytes) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class Connections:
@@ -45,9 +49,15 @@ class Connections:
             if not conns:
                 del self._by_device[device_id]
 
-    async def send(self, device_ids: Iterable[str], frame: bytes) -> int:
-        targets = [ws for d in device_ids for ws in self._by_device.get(d, ())]
+    async def send(self, device_ids: Iterable[str], frame: bytes, *, close: bool = False,
+                   spare: str | None = None) -> int:
+        """Send `frame` to these devices' connections here (all but `spare`), then close
+        them if asked; the number of connections reached."""
+        targets = [ws for d in device_ids for ws in self._by_device.get(d, ())
+                   if ws.ident != spare]
         await self._send_all(targets, frame)
+        if close:
+            await asyncio.gather(*(_close(ws) for ws in targets))
         return len(targets)
 
     async def broadcast(self, frame: bytes) -> int:
@@ -60,6 +70,13 @@ class Connections:
             await _send(targets[0], frame)
         elif targets:
             await asyncio.gather(*(_send(ws, frame) for ws in targets))
+
+
+async def _close(ws: WebSocket) -> None:
+    try:
+        await asyncio.wait_for(ws.close(), SEND_TIMEOUT)
+    except Exception as exc:  # already gone
+        log.debug("websocket close failed: %r", exc)
 
 
 async def _send(ws: WebSocket, frame: bytes) -> None:

@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from overpush.client_address import client_address, trusted_networks
 from overpush.ids import request_id as new_request_id
 from overpush.runtime import Runtime
 
-from services.api.connections import Connections
 from services.api.params import Params, read_params
 
 
@@ -18,9 +18,11 @@ def get_runtime(request: Request) -> Runtime:
     return rt
 
 
-def get_connections(request: Request) -> Connections:
-    conns: Connections = request.app.state.connections
-    return conns
+def client_of(request: Request) -> str:
+    """The client's address: the peer, or what the operator's trusted proxies forwarded."""
+    return client_address(request.client.host if request.client else None,
+                          request.headers.getlist("x-forwarded-for"),
+                          trusted_networks(get_runtime(request).settings.trusted_proxies))
 
 
 def request_id_of(request: Request) -> str:
@@ -39,10 +41,6 @@ async def _runtime_dep(request: Request) -> Runtime:
     return get_runtime(request)
 
 
-async def _connections_dep(request: Request) -> Connections:
-    return get_connections(request)
-
-
 async def _request_id_dep(request: Request) -> str:
     return request_id_of(request)
 
@@ -57,7 +55,11 @@ async def get_params(request: Request) -> AsyncIterator[Params]:
             await upload.close()
 
 
+async def _client_dep(request: Request) -> str:
+    return client_of(request)
+
+
 RuntimeDep = Annotated[Runtime, Depends(_runtime_dep)]
-ConnectionsDep = Annotated[Connections, Depends(_connections_dep)]
+ClientDep = Annotated[str, Depends(_client_dep)]
 RequestIdDep = Annotated[str, Depends(_request_id_dep)]
 ParamsDep = Annotated[Params, Depends(get_params)]

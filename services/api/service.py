@@ -64,7 +64,8 @@ class ApiService:
 
         async def on_nudge(event: Event) -> None:
             assert isinstance(event, DevicesNudged)
-            await conns.send(event.device_ids, NEW_MESSAGES)
+            await conns.send(event.device_ids, event.frame.encode(), close=event.close,
+                             spare=event.spare)
 
         async def on_gap() -> None:
             # Nudges sent while our bus link was down never reached us: every device here

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from overpush import platforms
 from overpush.mailer import Mailer
 from overpush.models import Delivery, Device, User
 from overpush.runtime import Runtime
@@ -97,7 +98,8 @@ async def send_notices(rt: Runtime, mailer: Mailer, limit: int = 50) -> int:
                 .values(disabled_notified_at=rt.clock.now()))
         if not getattr(claimed, "rowcount", 0):
             continue
-        vendor = "Apple" if device.os == "I" else "Google"
+        channel = platforms.channel_for(device.os, device.push_token is not None)
+        vendor = channel.vendor if channel else "the push service"
         try:
             await mailer.send(email, f"Overpush: your device {device.name} was disabled",
                               NOTICE.format(name=device.name, vendor=vendor,

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from overpush import platforms
+from overpush.delivery.alerting import Prefs, decide
+from overpush.delivery.fanout import Target
 from overpush.models import App, Delivery, Device, Message, User
 from overpush.runtime import Runtime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatcher.alerting import Prefs, decide
-from services.dispatcher.fanout import Target
 from services.dispatcher.providers.base import Push
 from services.dispatcher.providers.phone import PhoneMessage
 
-PHONES = frozenset({"I", "A"})
-
 
 async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -> list[Push]:
-    """One Push per delivery matching `where`; phones get their content, disabled phones and
-    phones without a token get nothing (the device syncs when it is opened)."""
+    """One Push per delivery matching `where`. A channel that carries the message (a phone
+    push) gets its content; disabled devices and devices without a token on such a channel
+    get nothing (the device syncs when it is opened); other channels get a nudge."""
     now = rt.clock.now()
     # Plain columns, not entities: no identity map or instance per row on this hot path.
     rows = (await session.execute(
@@ -35,11 +35,12 @@ async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -
         .join(App, App.id == Message.app_id)
         .where(where).order_by(Delivery.id)
     )).all()
-    badges = await _waiting(session, [r.device_id for r in rows if r.os in PHONES])
+    carried = {r.device_id for r in rows if _carries(r.os, r.push_token)}
+    badges = await _waiting(session, list(carried))
     pushes: list[Push] = []
     for r in rows:
         target = Target(r.device_id, r.public_id, r.name, r.os)
-        if r.os not in PHONES:
+        if r.device_id not in carried:
             pushes.append(Push(target, r.message_id, r.priority))
             continue
         if not (r.enabled and r.push_token):
@@ -54,6 +55,12 @@ async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -
             ttl=ttl, attempts=r.push_attempts,
         )))
     return pushes
+
+
+def _carries(os: str, token: str | None) -> bool:
+    """Whether the device's channel carries the message itself (a phone push)."""
+    channel = platforms.channel_for(os, token is not None)
+    return channel is not None and channel.payload
 
 
 async def _waiting(session: AsyncSession, device_ids: Sequence[int]) -> dict[int, int]:

@@ -8,22 +8,27 @@ import weakref
 from dataclasses import replace
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from overpush import aliases
+from overpush.aliases import local_part
 from overpush.attachments import CheckedImage, check_image
 from overpush.clock import monotonic
-from overpush.errors import ApiError
+from overpush.errors import ApiError, E, ErrorSpec, smtp_reply
 from overpush.ids import request_id
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
 from overpush.runtime import Runtime
 
-from services.mailgw import aliases
-from services.mailgw.options import local_part, message_params, smtp_reply
+from services.mailgw.options import message_params
 from services.mailgw.parse import Image, UnreadableMail, parse
 from services.mailgw.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 INLINE_PARSE_BYTES = 16 * 1024
-TEMPORARY = "451 4.3.0 Temporary failure, try again later"
+
+
+def refusal(spec: ErrorSpec) -> str:
+    """The SMTP answer of one of the gateway's own catalog entries."""
+    return smtp_reply(ApiError.of(spec))
 
 
 class MailHandler:
@@ -39,22 +44,22 @@ class MailHandler:
                           address: str, rcpt_options: list[str]) -> str:
         name = local_part(address, self.rt.settings.mail_domain)
         if name is None:
-            return "550 5.7.1 Relaying denied: not a local address"
+            return refusal(E.MAIL_RELAY_DENIED)
         if name in (local_part(a, self.rt.settings.mail_domain) for a in envelope.rcpt_tos):
             return "250 2.1.5 OK (duplicate recipient)"
         try:
             target = await aliases.resolve(self.rt, name)
         except Exception:
             log.exception("recipient lookup failed")
-            return TEMPORARY
+            return refusal(E.MAIL_TEMPORARY)
         if target is None:
-            return "550 5.1.1 No such user here"
+            return refusal(E.MAIL_NO_SUCH_USER)
         if envelope.rcpt_tos:
             # One recipient per transaction, so one DATA answer is exactly one intake's answer;
             # RFC 5321 §4.5.3.1.10: the client sends the rest in another transaction.
-            return "452 4.5.3 Too many recipients; send one transaction per address"
+            return refusal(E.MAIL_TOO_MANY_RECIPIENTS)
         if not self.limiter.allow(name, monotonic()):
-            return "451 4.7.1 Too much mail to this address; slow down and try again later"
+            return refusal(E.MAIL_RATE_LIMITED)
         self.targets[envelope] = target
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
@@ -64,21 +69,21 @@ class MailHandler:
         rid = request_id()
         try:
             return await self._deliver(envelope, rid)
+        except UnreadableMail as err:
+            return smtp_reply(err)
         except ApiError as err:
             self._count_rejected(err)
             log.info("mail %s refused: %s", rid, err.errors[0].message if err.errors else err)
             return smtp_reply(err)
-        except UnreadableMail as exc:
-            return f"554 5.6.0 Message could not be parsed: {str(exc)[:200]}"
         except Exception:
             # Database down, broker trouble, a bug: ours to fix, so the sender should retry.
             log.exception("mail %s failed", rid)
-            return TEMPORARY
+            return refusal(E.MAIL_TEMPORARY)
 
     async def _deliver(self, envelope: Envelope, rid: str) -> str:
         target = self.targets.pop(envelope, None)
         if target is None:  # RCPT always stores one; this is only a guard
-            return "503 5.5.1 Error: need RCPT command"
+            return refusal(E.MAIL_NEED_RCPT)
         name = target.alias
         raw = envelope.original_content or b""
         # Parsing a large or hostile mail is CPU work: keep it off the event loop. A small one
@@ -102,7 +107,7 @@ class MailHandler:
 
     async def handle_exception(self, error: Exception) -> str:
         log.error("SMTP session error: %s", error, exc_info=error)
-        return "421 4.3.0 Service error, closing connection"
+        return refusal(E.MAIL_SESSION_ERROR)
 
 
 async def checked(image: Image, rid: str) -> CheckedImage | None:

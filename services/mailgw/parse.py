@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
+from overpush.errors import ApiError, E
 from overpush.intake.validate import MESSAGE_MAX, TITLE_MAX
 
 from services.mailgw.text import cut, decode_bytes, decode_header_value, html_to_text, tidy
@@ -34,8 +35,8 @@ class ParsedMail:
     image: Image | None = None
 
 
-class UnreadableMail(Exception):
-    """The bytes are not an e-mail the parser can make anything of."""
+class UnreadableMail(ApiError):
+    """The bytes are not an e-mail the parser can make anything of (E.MAIL_UNREADABLE)."""
 
 
 def sniff_image(data: bytes) -> str | None:
@@ -122,7 +123,7 @@ def parse(raw: bytes) -> ParsedMail:
     try:
         return _parse(email.message_from_bytes(raw))
     except Exception as exc:
-        raise UnreadableMail(f"{type(exc).__name__}: {exc}"[:200]) from exc
+        raise UnreadableMail.of(E.MAIL_UNREADABLE, f"{type(exc).__name__}: {exc}"[:200]) from exc
 
 
 def _parse(msg: Message) -> ParsedMail:

@@ -8,11 +8,11 @@ import logging
 import ssl
 
 from aiosmtpd.smtp import SMTP
+from overpush import aliases
 from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 
-from services.mailgw import aliases
 from services.mailgw.handler import MailHandler
 
 log = logging.getLogger(__name__)

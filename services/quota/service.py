@@ -8,8 +8,7 @@ from overpush.inbox import first_time
 from overpush.models import DailyUsage
 from overpush.quota import CENTRAL
 from overpush.runtime import Runtime
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, update
 
 # Built once: this runs for every accepted batch.
 _DAY_ROW = InsertIgnore(DailyUsage, ["app_id", "day"])
@@ -43,10 +42,3 @@ class QuotaService:
             await session.execute(_COUNT, {"b_app": event.app_id, "b_day": day,
                                            "n": len(event.message_ids)})
 
-
-async def usage_by_day(session: AsyncSession, app_id: int) -> list[tuple[str, int]]:
-    rows = (await session.execute(
-        select(DailyUsage.day, DailyUsage.messages)
-        .where(DailyUsage.app_id == app_id).order_by(DailyUsage.day)
-    )).all()
-    return [(d.isoformat(), n) for d, n in rows]

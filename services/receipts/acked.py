@@ -3,16 +3,16 @@ shows the alert downloads again and finds it `acked: 1` (or gone) and can stop s
 
 from __future__ import annotations
 
+from overpush import platforms
 from overpush.events import DevicesNudged
 from overpush.models import Device, ReceiptMessage
 from overpush.runtime import Runtime
 from sqlalchemy import select
 
-DESKTOP = "O"  # phones learn it on their next sync; their push providers carry new messages
-
 
 async def nudge_recipients(rt: Runtime, receipt_id: int) -> list[str]:
     """Publish one DevicesNudged for the receipt's recipients' desktop devices; their ids.
+    Phones learn it on their next sync: their push providers carry new messages only.
 
     Runs on ReceiptAcknowledged, which is delivered at least once: a second nudge only makes
     a device download once more.
@@ -21,7 +21,7 @@ async def nudge_recipients(rt: Runtime, receipt_id: int) -> list[str]:
         ids = sorted((await session.scalars(
             select(Device.public_id).distinct()
             .join(ReceiptMessage, ReceiptMessage.user_id == Device.user_id)
-            .where(ReceiptMessage.receipt_id == receipt_id, Device.os == DESKTOP,
+            .where(ReceiptMessage.receipt_id == receipt_id, Device.os.in_(platforms.nudged()),
                    Device.enabled)
         )).all())
     if ids:

@@ -1,4 +1,5 @@
-"""Attachment checks (reliability §3.6): size, type sniffed from the bytes, a real decode.
+"""Attachments: reading one from a request, the checks (reliability §3.6: size, type sniffed
+from the bytes, a real decode), and the URL a device downloads it from.
 
 Clients send no Content-Type or application/octet-stream, so the declared type is ignored;
 only JPEG, PNG, GIF and WebP are accepted (SVG is active content and is refused).
@@ -6,11 +7,13 @@ only JPEG, PNG, GIF and WebP are accepted (SVG is active content and is refused)
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import io
 import warnings
 from dataclasses import dataclass
+from typing import Protocol
 
 import filetype  # type: ignore[import-untyped]
 from PIL import Image
@@ -71,3 +74,29 @@ def check_image(data: bytes) -> CheckedImage:
     if FORMATS.get(fmt or "") != sniffed:
         raise ApiError.of(E.ATTACHMENT_INVALID)
     return CheckedImage(data, sniffed)
+
+
+class Upload(Protocol):
+    """An uploaded part (Starlette's UploadFile): read at most `size` bytes."""
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+async def read_attachment(upload: Upload | None, base64_value: str | None) -> CheckedImage | None:
+    """A request's image, from a multipart `attachment` part or from `attachment_base64` (its
+    `attachment_type` is only a hint: the type is sniffed from the bytes)."""
+    if upload is not None:
+        data = await upload.read(MAX_BYTES + 1)
+    elif base64_value:
+        data = decode_base64(base64_value)
+    else:
+        return None
+    if len(data) > MAX_BYTES:
+        raise ApiError.of(E.ATTACHMENT_TOO_LARGE)
+    # Decoding an image is CPU work: keep it off the event loop.
+    return await asyncio.to_thread(check_image, data)
+
+
+def attachment_url(base: str, message_id: int, content_type: str) -> str:
+    """Where a device downloads a message's image (GET /1/attachments/{umid}.{ext})."""
+    return f"{base}/1/attachments/{message_id}.{EXTENSIONS.get(content_type, 'bin')}"

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
 
 
 class Background:
@@ -22,3 +26,27 @@ class Background:
 
     async def _run(self) -> None:
         raise NotImplementedError
+
+
+class Repeat(Background):
+    """Runs `step` over and over: again at once while it reports more work (True), after
+    `idle()` otherwise. A step that fails is logged and tried again after `pause` seconds:
+    the database or the bus may be briefly away."""
+
+    def __init__(self, name: str, step: Callable[[], Awaitable[bool]],
+                 idle: Callable[[], Awaitable[None]], pause: float = 1.0) -> None:
+        self.task_name = name
+        self._step, self._idle, self._pause = step, idle, pause
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                busy = await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("%s step failed; retrying", self.task_name, exc_info=True)
+                busy = False
+                await asyncio.sleep(self._pause)
+            if not busy:
+                await self._idle()

@@ -5,11 +5,15 @@ Events carry ids and the fields consumers route on; the database holds the truth
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from overpush.ids import event_id
+
+# Every event class by routing key, filled as the classes are defined (Event below): a
+# consumer can decode whatever a publisher sends, on either bus.
+EVENT_TYPES: dict[str, type[Event]] = {}
 
 
 class Event(BaseModel):
@@ -22,6 +26,14 @@ class Event(BaseModel):
     # Consumers dedupe on this id: delivery is at least once.
     event_id: str = Field(default_factory=event_id)
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        key = cls.__dict__.get("routing_key")
+        if not isinstance(key, str) or key in EVENT_TYPES:
+            raise TypeError(f"{cls.__name__} needs a routing_key of its own")
+        EVENT_TYPES[key] = cls
+
 
 class MessageAccepted(Event):
     """The API committed messages (one row per recipient user) from one request."""
@@ -33,11 +45,21 @@ class MessageAccepted(Event):
 
 
 class DevicesNudged(Event):
-    """Devices have new messages; every api instance tells the ones connected to it."""
+    """Send these devices a one-byte frame on their WebSocket, wherever it is held: every api
+    instance holding one of their connections sends it (and closes it when `close` is set).
+
+    One event for every frame (spec §9.1): `!` new messages (the nudge), `E` log in again
+    (the secret was revoked, the device deleted or disabled), `A` the device was opened
+    elsewhere, `R` reconnect. `spare` names a connection that must not get it: the new
+    connection whose log-in ends the older ones with `A`.
+    """
 
     routing_key: ClassVar[str] = "devices.nudged"
     durable: ClassVar[bool] = False
     device_ids: list[str]  # public device ids
+    frame: Literal["!", "E", "A", "R"] = "!"
+    close: bool = False
+    spare: str | None = None  # a connection id (Connections.add) left alone
 
 
 class ReceiptsRetryDue(Event):
@@ -54,10 +76,9 @@ class ReceiptAcknowledged(Event):
     receipt_id: int
 
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.routing_key: cls
-    for cls in (MessageAccepted, DevicesNudged, ReceiptsRetryDue, ReceiptAcknowledged)
-}
+def encode(event: Event) -> bytes:
+    """The bytes both buses carry (RabbitMQ's message body, the in-process queues' items)."""
+    return event.model_dump_json().encode()
 
 
 def decode(routing_key: str, body: bytes | str) -> Event:

@@ -1,17 +1,65 @@
-"""Licence store: trials, grants, revocations, pending grants, and each account's states."""
+"""Platform licences: each account's state per platform (pure), and the store of trials,
+grants, revocations and pending grants."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush.db import insert_ignore
-from overpush.licensing import PLATFORMS, State, Terms, is_licensed, platform_state
 from overpush.models import PendingLicense, PlatformLicense, TeamMember
+from overpush.platforms import CODES
 from overpush.settings import Settings
+
+
+class State(StrEnum):
+    NONE = "none"  # no device of this platform yet: no trial has begun
+    TRIAL = "trial"
+    GRACE = "grace"  # the trial is over; delivery goes on for the grace period
+    LICENSED = "licensed"
+    TEAM = "team"  # team members need no platform licences
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Terms:
+    enforced: bool
+    trial: timedelta
+    grace: timedelta
+
+
+def platform_state(trial_started_at: datetime | None, licensed_at: datetime | None,
+                   now: datetime, terms: Terms, team_member: bool = False) -> State:
+    """A licence (or team membership) always wins; otherwise the trial runs for `trial` from
+    the first device, then `grace` more, both half-open: at exactly trial end it is GRACE, at
+    exactly grace end EXPIRED."""
+    if licensed_at is not None:
+        return State.LICENSED
+    if team_member:
+        return State.TEAM
+    if trial_started_at is None:
+        return State.NONE
+    if now < trial_started_at + terms.trial:
+        return State.TRIAL
+    if now < trial_started_at + terms.trial + terms.grace:
+        return State.GRACE
+    return State.EXPIRED
+
+
+def may_deliver(state: State, terms: Terms) -> bool:
+    """Whether the dispatcher queues messages to devices in this state."""
+    return not terms.enforced or state is not State.EXPIRED
+
+
+def is_licensed(state: State, terms: Terms) -> bool:
+    """What clients are told (is_ios_licensed, validate.json `licenses`): with enforcement
+    off every platform is licensed, since nothing will ever stop."""
+    return not terms.enforced or state in (State.LICENSED, State.TEAM)
 
 
 def terms_of(settings: Settings) -> Terms:
@@ -138,6 +186,17 @@ async def licensed(session: AsyncSession, user_id: int, now: datetime,
     """The os codes this account is licensed on, as clients are told."""
     team_member = bool(await team_members(session, [user_id]))
     found = await states(session, [user_id], now, terms, [user_id] if team_member else [])
-    return {os for os in PLATFORMS
+    return {os for os in CODES
             if is_licensed(found.get((user_id, os), State.TEAM if team_member else State.NONE),
                            terms)}
+
+
+async def blocked(session: AsyncSession, settings: Settings, user_ids: Collection[int],
+                  now: datetime) -> set[tuple[int, str]]:
+    """Which (user, platform) pairs the dispatcher must not queue to: trial and grace are
+    over (nothing, with licensing not enforced)."""
+    terms = terms_of(settings)
+    if not terms.enforced or not user_ids:
+        return set()
+    found = await states(session, user_ids, now, terms, await team_members(session, user_ids))
+    return {pair for pair, state in found.items() if not may_deliver(state, terms)}

@@ -30,9 +30,18 @@ class Metrics:
         self.websockets = Gauge(
             "overpush_websockets_open", "Open device WebSocket connections", registry=r
         )
+        self.intake_batch = Histogram(
+            "overpush_intake_batch_requests",
+            "Requests decided together in one intake transaction (group commit)",
+            buckets=(1, 2, 4, 8, 16, 32, 64), registry=r,
+        )
         self.latency = Histogram(
             "overpush_accept_to_queue_seconds",
             "Seconds from the API's commit to the device's queue rows",
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=r,
+        )
+        self.realert_lateness = Histogram(
+            "overpush_realert_lateness_seconds", "Seconds a re-alert left after its slot",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30), registry=r,
         )

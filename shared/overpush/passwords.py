@@ -21,9 +21,6 @@ class Passwords:
             self._dummy = self._hasher.hash("not a password")
         return self._dummy
 
-    def hash_sync(self, password: str) -> str:
-        return self._hasher.hash(password)
-
     async def hash(self, password: str) -> str:
         async with self._slots:
             return await asyncio.to_thread(self._hasher.hash, password)

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     # Prefix of every exchange and queue name, so that several installations (or test runs)
     # can share one broker without seeing each other's messages.
     bus_prefix: str = "overpush"
+    # Reverse proxies (the Kubernetes Ingress, a load balancer) whose X-Forwarded-For is
+    # believed, as comma-separated addresses or CIDR ranges, e.g. "10.0.0.0/8". Empty: the
+    # socket's peer is the client. Rate limits and connection caps count this client address.
+    trusted_proxies: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     # Processes without the api service serve /healthz, /livez and /metrics on this port.

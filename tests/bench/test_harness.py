@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the benchmarks, in their quick configuration
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -1,4 +1,6 @@
-"""Headless Chromium (Debian's package) driven by Playwright; screenshots kept as artefacts."""
+"""Fixtures of the browser tests: headless Chromium (Debian's package) driven by Playwright,
+numbered screenshots kept as artefacts, and a single-machine server that writes its mail to a
+folder (`settings.mail_dir`)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from overpush.settings import Settings
 
-from tests.conftest import CI
+from testkit.backends import sqlite_settings
+from tests.browser.shots import Shots
+from tests.needs import missing
 
 CHROMIUM = os.environ.get("OVERPUSH_TEST_CHROMIUM") or shutil.which("chromium") or ""
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 # Without these, Chromium keeps trying to reach Google's hosts, which this network refuses.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -22,9 +26,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 @pytest.fixture
 async def chromium() -> AsyncIterator[Any]:
     if not CHROMIUM:
-        if CI:
-            pytest.fail("chromium is not installed; .ci/run installs it (apt-get install chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+        missing("chromium is not installed (apt-get install chromium; .ci/run does)")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -33,20 +35,11 @@ async def chromium() -> AsyncIterator[Any]:
         await browser.close()
 
 
-class Shots:
-    """Numbered screenshots of each step, in test-artifacts/browser/<test>/."""
-
-    def __init__(self, name: str) -> None:
-        self.dir = ARTIFACTS / name
-        shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir.mkdir(parents=True)
-        self.n = 0
-
-    async def take(self, page: Any, step: str) -> None:
-        self.n += 1
-        await page.screenshot(path=str(self.dir / f"{self.n:02d}-{step}.png"), full_page=True)
-
-
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Shots:
     return Shots(request.node.name.replace("[", "-").replace("]", ""))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return sqlite_settings(tmp_path, mail_dir=str(tmp_path / "mail"))

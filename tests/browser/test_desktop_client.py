@@ -12,19 +12,10 @@ from overpush.settings import Settings
 from sqlalchemy import text
 
 from services.runner import Runner
-from tests.browser.conftest import Shots
-from tests.conftest import free_port, sqlite_settings
+from tests.browser.shots import Shots
 from tests.web.helpers import last_link
 
 PASSWORD = "browser password 1"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    s = sqlite_settings(tmp_path)
-    s.mail_dir = str(tmp_path / "mail")
-    s.http_port = free_port()
-    return s
 
 
 @pytest.mark.timeout(180)

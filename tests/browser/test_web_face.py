@@ -18,19 +18,9 @@ from PIL import Image
 
 from services.runner import Runner
 from tests.browser.pagecheck import PageCheck
-from tests.conftest import free_port, sqlite_settings
 from tests.web.helpers import last_link
 
-pytestmark = pytest.mark.browser
 PASSWORD = "walk password 1"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    s = sqlite_settings(tmp_path)
-    s.mail_dir = str(tmp_path / "mail")
-    s.http_port = free_port()
-    return s
 
 
 def icon_file(tmp_path: Path) -> Path:

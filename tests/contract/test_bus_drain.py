@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import aio_pika
-import pytest
 from overpush.bus.rabbitmq import RabbitBus
 from overpush.events import Event, MessageAccepted
 
-from tests.conftest import RABBIT
-
-pytestmark = pytest.mark.rabbitmq
+from testkit.backends import RABBIT
 
 
 async def test_close_waits_for_the_handler_in_flight_then_acks(rabbit_prefix: str) -> None:

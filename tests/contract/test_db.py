@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -20,14 +19,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 
 from tests.factories import make_app, make_user
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path}/contract.db"
-    url: str = request.getfixturevalue("pg_url")
-    return url
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.runner import registry
 from tests.k8s_rules import (
     APP_LABEL,
     container_problems,
@@ -32,8 +33,9 @@ OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if p.is_dir())
 SCHEMAS = K8S / "schemas"
 K8S_VERSION = "1.33.0"
 CI = os.environ.get("CI", "").lower() == "true"
-SERVICES = sorted(p.name for p in (ROOT / "services").iterdir()
-                  if (p / "__init__.py").exists() and p.name != "__pycache__")
+# The deployable services are the ones the composition root runs (services/admin/ is the
+# operator commands, not a service).
+SERVICES = sorted(registry())
 
 Obj = dict[str, Any]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from overpush.settings import Settings
 
-from tests.conftest import free_port
-from tests.e2e.procs import Proc, env_for
+from testkit.backends import free_port
+from testkit.procs import Proc, env_for
 from tests.proxy import TcpProxy
 
 # PostgreSQL here is shared and allows 100 connections: 8+ processes at the default

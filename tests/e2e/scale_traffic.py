@@ -15,9 +15,9 @@ from overpush.models import DailyUsage, Delivery, Device, Message, OutboxEvent, 
 from overpush.runtime import Runtime
 from sqlalchemy import func, select
 
-from services import admin
-from tests.clients import DesktopDevice
-from tests.conftest import RABBIT
+from services.admin import accounts as admin
+from testkit.backends import RABBIT
+from testkit.device import DesktopDevice
 from tests.e2e.ledger import Ledger
 from tests.e2e.watcher import Watcher
 from tests.mailtools import send as send_mail

@@ -9,21 +9,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-from overpush.settings import Settings
 
-from tests.conftest import RABBIT, free_port
-from tests.e2e.procs import Proc, cli, env_for
+from testkit.backends import cluster_settings
+from testkit.procs import Proc, cli, env_for
+
+pytestmark = pytest.mark.slow  # a real `overpush` process
 
 
-@pytest.mark.postgres
-@pytest.mark.rabbitmq
 @pytest.mark.timeout(90)
 def test_dispatcher_and_quota_pod_probes_and_stop(
     pg_url: str, rabbit_prefix: str, tmp_path: Path
 ) -> None:
-    settings = Settings(database_url=pg_url, bus_url=RABBIT, bus_prefix=rabbit_prefix,
-                        http_port=free_port())
-    ops_port = free_port()
+    settings = cluster_settings(pg_url, rabbit_prefix)
+    ops_port = settings.ops_port
     env = env_for(settings, OVERPUSH_OPS_PORT=str(ops_port), OVERPUSH_LOG_JSON="true")
     cli(env, "migrate")
     proc = Proc(env, "dispatcher", "quota", log=tmp_path / "pod.log")

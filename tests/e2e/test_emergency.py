@@ -10,8 +10,8 @@ from overpush.settings import Settings
 from sqlalchemy import select
 
 from services.receipts import ticker
+from testkit.device import DesktopDevice
 from tests.callback_receiver import Receiver
-from tests.clients import DesktopDevice
 from tests.factories import make_app, make_user
 from tests.services.receipts_helpers import START, clocked_server, fast
 

@@ -20,8 +20,10 @@ from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import func, select, update
 
-from tests.clients import DesktopDevice
-from tests.e2e.procs import Proc, cli, env_for
+from testkit.device import DesktopDevice
+from testkit.procs import Proc, cli, env_for
+
+pytestmark = pytest.mark.slow  # real `overpush` processes, one of them killed
 
 PASSWORD = "a long enough password"
 

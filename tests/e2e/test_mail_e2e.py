@@ -11,9 +11,11 @@ import httpx
 import pytest
 from overpush.settings import Settings
 
-from tests.clients import DesktopDevice
-from tests.e2e.procs import Proc, cli, env_for
+from testkit.device import DesktopDevice
+from testkit.procs import Proc, cli, env_for
 from tests.mailtools import send
+
+pytestmark = pytest.mark.slow  # real `overpush` processes
 
 PASSWORD = "a long enough password"
 

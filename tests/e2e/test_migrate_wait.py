@@ -6,8 +6,12 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.conftest import sqlite_settings
-from tests.e2e.procs import OVERPUSH, cli, env_for
+import pytest
+
+from testkit.backends import sqlite_settings
+from testkit.procs import OVERPUSH, cli, env_for
+
+pytestmark = pytest.mark.slow  # real `overpush` commands
 
 
 def test_wait_fails_on_an_unmigrated_database_and_passes_after_migrate(tmp_path: Path) -> None:

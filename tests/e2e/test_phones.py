@@ -5,23 +5,23 @@ server error) disable, retry and re-enable devices as the product description sa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from overpush.db import migrate
 from overpush.models import Delivery, Device
-from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import select
 
-from services.runner import Runner, registry
-from tests.clients import DesktopDevice
+from services.runner import Runner
+from testkit.device import DesktopDevice
+from testkit.servers import running
 from tests.factories import PASSWORD, make_app, make_user
 from tests.fakes.apns import HOST, FakeApns, p8_key
 from tests.fakes.fcm import FakeFcm
+from tests.waiting import until
 
 IOS, IOS_NEW = "a1" * 32, "b2" * 32
 ANDROID = "android-token:APA91b" + "z" * 40
@@ -48,21 +48,8 @@ async def phone_server(settings: Settings, fakes: tuple[FakeApns, FakeFcm],
         "fcm_endpoint": fcm.base_url, "mail_dir": str(tmp_path / "mail"),
         "push_retry_base": 0.2, "push_retry_interval": 0.2,
     })
-    runner = Runner(Runtime.build(s), list(registry()))
-    if not s.is_sqlite:
-        await migrate(runner.rt.engine)
-    await runner.start()
-    yield runner
-    await runner.stop()
-
-
-async def until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Wait for what the fakes see (they are other parties: there is no event to await)."""
-    for _ in range(int(timeout / 0.05)):
-        if value := check():
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"not seen within {timeout} s")
+    async with running(s) as runner:
+        yield runner
 
 
 @pytest.mark.timeout(90)

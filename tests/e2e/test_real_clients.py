@@ -10,19 +10,19 @@ licences and subscriptions (not part of the Sending API).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import apprise
 import httpx
 import pytest
-from pushover_complete import PushoverAPI, pushover_api
+from pushover_complete import PushoverAPI
 from pushover_complete.error import BadAPIRequestError
 
-from services import admin
+from services.admin import accounts as admin
 from services.runner import Runner
-from tests.factories import PASSWORD, Account, make_app, make_user
-from tests.sending_support import image_bytes, receive, user_with_device
+from tests.factories import PASSWORD, Account, image_bytes, make_app, make_user, user_with_device
 
 # apprise loads the standard library's deprecated imghdr to guess attachment types.
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
@@ -30,13 +30,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:Deprecati
 
 @pytest.mark.timeout(180)
 async def test_pushover_complete(server: Runner, base_url: str, tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pushover_api, "PUSHOVER_API_URL", f"{base_url}/1/")
+                                 pushover_complete: type[PushoverAPI]) -> None:
     rt = server.rt
     token = await make_app(rt, await make_user(rt), name="Backups")
     (tmp_path / "bell.mp3").write_bytes(b"ID3\x04\x00" + b"\0" * 64)
     await admin.add_sound(rt, token, "doorbell", str(tmp_path / "bell.mp3"), "Door bell")
-    api = PushoverAPI(token)
+    api = pushover_complete(token)
 
     def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return asyncio.to_thread(fn, *args, **kwargs)
@@ -62,7 +61,7 @@ async def test_pushover_complete(server: Runner, base_url: str, tmp_path: Path,
                           url_title="Log", image=str(tmp_path / "chart.png"), priority=1,
                           sound="doorbell", html=True, ttl=3600, timestamp=1_700_000_000)
         assert sent["status"] == 1 and len(sent["request"]) == 36
-        [m] = await receive(laptop, http)
+        [m] = await laptop.receive(http)
         assert (m["message"], m["html"], m["title"], m["priority"], m["sound"]) == (
             "<b>backup</b> done", 1, "Backup", 1, "doorbell")
         assert (m["url"], m["url_title"], m["date"]) == ("https://example.com/log", "Log",
@@ -73,7 +72,7 @@ async def test_pushover_complete(server: Runner, base_url: str, tmp_path: Path,
         # Default html=False arrives as the string "False": plain text, to every device.
         await call(api.send_message, laptop.user_key, "<b>plain</b>")
         for dev in (laptop, phone):
-            [m] = await receive(dev, http)
+            [m] = await dev.receive(http)
             assert (m["message"], m["html"]) == ("<b>plain</b>", 0)
         with pytest.raises(BadAPIRequestError, match="sound"):
             await call(api.send_message, laptop.user_key, "x", sound="nosuch")
@@ -90,24 +89,17 @@ async def test_pushover_complete(server: Runner, base_url: str, tmp_path: Path,
         assert info["name"] == "Operations" and len(info["users"]) == 2
         assert (await call(api.validate, group))["group"] == 1
         await call(api.send_message, group, "to the group")
-        assert [m["message"] for m in await receive(phone, http)] == ["to the group"]
-        assert [m["message"] for m in await receive(other, http)] == ["to the group"]
+        assert [m["message"] for m in await phone.receive(http)] == ["to the group"]
+        assert [m["message"] for m in await other.receive(http)] == ["to the group"]
         await call(api.group_delete_user, group, other.user_key)
         assert len((await call(api.group_info, group))["users"]) == 1
         for dev in (laptop, phone, other):
             await dev.close()
 
 
-def _apprise_send(url: str, notify_url: str, **kwargs: Any) -> bool:
-    plugin = apprise.Apprise.instantiate(url)
-    assert plugin is not None, url
-    plugin.notify_url = notify_url  # the only change: Pushover's endpoint -> ours
-    result: bool = plugin.notify(**kwargs)
-    return result
-
-
 @pytest.mark.timeout(180)
-async def test_apprise(server: Runner, base_url: str, tmp_path: Path) -> None:
+async def test_apprise(server: Runner, base_url: str, tmp_path: Path,
+                       apprise_send: Callable[..., bool]) -> None:
     rt = server.rt
     token = await make_app(rt, await make_user(rt), name="Monitor")
     notify_url = f"{base_url}/1/messages.json"
@@ -123,10 +115,10 @@ async def test_apprise(server: Runner, base_url: str, tmp_path: Path) -> None:
 
         # No device configured: apprise sends device=ALL_DEVICES.
         url = f"pover://{laptop.user_key}@{token}?priority=high&sound=bike"
-        assert await asyncio.to_thread(_apprise_send, url, notify_url, body="disk full",
+        assert await asyncio.to_thread(apprise_send, url, notify_url, body="disk full",
                                        title="Alert")
         for dev in (laptop, phone):
-            [m] = await receive(dev, http)
+            [m] = await dev.receive(http)
             assert (m["message"], m["title"], m["priority"], m["sound"]) == (
                 "disk full", "Alert", 1, "bike")
 
@@ -136,9 +128,9 @@ async def test_apprise(server: Runner, base_url: str, tmp_path: Path) -> None:
                f"&url_title=Graph")
         attach = apprise.AppriseAttachment(str(tmp_path / "graph.jpg"))
         assert await asyncio.to_thread(
-            _apprise_send, url, notify_url, body="<i>load</i> high", title="CPU",
+            apprise_send, url, notify_url, body="<i>load</i> high", title="CPU",
             body_format=apprise.NotifyFormat.HTML, attach=attach)
-        [m] = await receive(phone, http)
+        [m] = await phone.receive(http)
         assert (m["message"], m["html"], m["url"], m["url_title"]) == (
             "<i>load</i> high", 1, "https://example.com/x", "Graph")
         assert m["attachment_type"] == "image/jpeg" and m["attachment_bytes"] == jpeg
@@ -146,11 +138,11 @@ async def test_apprise(server: Runner, base_url: str, tmp_path: Path) -> None:
 
         # A group target (#key).
         url = f"pover://{laptop.user_key}@{token}/%23{group}"
-        assert await asyncio.to_thread(_apprise_send, url, notify_url, body="to the group")
-        assert [m["message"] for m in await receive(member, http)] == ["to the group"]
+        assert await asyncio.to_thread(apprise_send, url, notify_url, body="to the group")
+        assert [m["message"] for m in await member.receive(http)] == ["to the group"]
 
         # Errors come back as a failed notify, not a crash.
         url = f"pover://{'u' * 30}@{token}"
-        assert not await asyncio.to_thread(_apprise_send, url, notify_url, body="x")
+        assert not await asyncio.to_thread(apprise_send, url, notify_url, body="x")
         for dev in (laptop, phone, member):
             await dev.close()

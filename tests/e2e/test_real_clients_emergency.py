@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from pushover_complete import PushoverAPI, pushover_api
+from pushover_complete import PushoverAPI
 from pushover_complete.error import BadAPIRequestError
 
 from services.runner import Runner
-from tests.clients import DesktopDevice
-from tests.e2e.test_real_clients import _apprise_send
-from tests.factories import make_app, make_user
-from tests.sending_support import receive, user_with_device
+from testkit.device import DesktopDevice
+from tests.factories import make_app, make_user, user_with_device
 
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
 
@@ -33,10 +32,9 @@ async def acknowledge(http: httpx.AsyncClient, base_url: str, dev: DesktopDevice
 
 @pytest.mark.timeout(180)
 async def test_pushover_complete_receipts(server: Runner, base_url: str,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pushover_api, "PUSHOVER_API_URL", f"{base_url}/1/")
+                                          pushover_complete: type[PushoverAPI]) -> None:
     rt = server.rt
-    api = PushoverAPI(await make_app(rt, await make_user(rt), name="Pager"))
+    api = pushover_complete(await make_app(rt, await make_user(rt), name="Pager"))
 
     def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return asyncio.to_thread(fn, *args, **kwargs)
@@ -47,7 +45,7 @@ async def test_pushover_complete_receipts(server: Runner, base_url: str,
                           retry=60, expire=3600)
         receipt = sent["receipt"]
         assert sent["status"] == 1 and len(receipt) == 30
-        [m] = await receive(laptop, http)
+        [m] = await laptop.receive(http)
         assert (m["message"], m["priority"], m["receipt"], m["acked"]) == (
             "db1 is down", 2, receipt, 0)
 
@@ -75,16 +73,17 @@ async def test_pushover_complete_receipts(server: Runner, base_url: str,
 
 
 @pytest.mark.timeout(180)
-async def test_apprise_emergency(server: Runner, base_url: str) -> None:
+async def test_apprise_emergency(server: Runner, base_url: str,
+                                 apprise_send: Callable[..., bool]) -> None:
     rt = server.rt
     token = await make_app(rt, await make_user(rt), name="Monitor")
     async with httpx.AsyncClient(timeout=10) as http:
         laptop = await user_with_device(rt, base_url, http, name="laptop", connect=True)
         url = f"pover://{laptop.user_key}@{token}?priority=emergency&interval=120&expire=600"
         before = int(time.time())
-        assert await asyncio.to_thread(_apprise_send, url, f"{base_url}/1/messages.json",
+        assert await asyncio.to_thread(apprise_send, url, f"{base_url}/1/messages.json",
                                        body="UPS on battery", title="Power")
-        [m] = await receive(laptop, http)
+        [m] = await laptop.receive(http)
         assert (m["message"], m["title"], m["priority"], m["acked"]) == (
             "UPS on battery", "Power", 2, 0)
         receipt = m["receipt"]  # apprise drops the response; the device's copy carries it

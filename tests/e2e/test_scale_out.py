@@ -28,23 +28,21 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 import pytest
 from overpush.runtime import Runtime
-from overpush.settings import Settings
 
-from tests.conftest import RABBIT
+from testkit.backends import broker_address, cluster_settings
+from testkit.procs import cli, env_for
 from tests.e2e import emergency_rounds as er
 from tests.e2e.cluster import Cluster
 from tests.e2e.ledger import Ledger, count, summary
-from tests.e2e.procs import cli, env_for
 from tests.e2e.scale_traffic import Traffic, setup_accounts, wait_healthy
 from tests.proxy import TcpProxy
 from tests.waiting import until
 
-pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
+pytestmark = pytest.mark.slow  # minutes of traffic through a cluster of processes
 
 SERVICES = ("dispatcher", "dispatcher", "receipts", "receipts", "quota", "api", "api", "mailgw")
 USERS = 6  # two devices each, one on each api instance
@@ -70,9 +68,8 @@ def broker_restart(proxy: TcpProxy, down: float) -> str:
 async def test_scale_out_loses_nothing_and_keeps_the_emergency_schedule(
     pg_url: str, rabbit_prefix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = Settings(database_url=pg_url, bus_url=RABBIT, bus_prefix=rabbit_prefix)
+    settings = cluster_settings(pg_url, rabbit_prefix)
     cli(env_for(settings), "migrate")
-    broker = urlparse(RABBIT)
     db = Runtime.build(settings.model_copy(update={"bus_url": "memory://"}))
     ledger, faults = Ledger(), []
     t0 = time.monotonic()
@@ -80,7 +77,7 @@ async def test_scale_out_loses_nothing_and_keeps_the_emergency_schedule(
     def mark(what: str) -> None:
         faults.append(f"t+{time.monotonic() - t0:.0f}s {what}")
 
-    with TcpProxy(broker.hostname or "127.0.0.1", broker.port or 5672) as proxy:
+    with TcpProxy(*broker_address()) as proxy:
         cluster = Cluster(settings, proxy, tmp_path)
         traffic: Traffic | None = None
         try:

@@ -13,8 +13,11 @@ import httpx
 import pytest
 from overpush.settings import Settings
 
-from tests.clients import DesktopDevice
-from tests.e2e.procs import Proc, cli, env_for
+from testkit.backends import sqlite_settings
+from testkit.device import DesktopDevice
+from testkit.procs import Proc, cli, env_for
+
+pytestmark = pytest.mark.slow  # real `overpush` processes
 
 PASSWORD = "a long enough password"
 
@@ -87,9 +90,9 @@ async def test_message_reaches_desktop_device(settings: Settings, tmp_path: Path
 def test_in_process_bus_refused_for_a_subset(tmp_path: Path) -> None:
     import subprocess
 
-    from tests.e2e.procs import OVERPUSH
+    from testkit.procs import OVERPUSH
 
-    env = env_for(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db"))
+    env = env_for(sqlite_settings(tmp_path))
     out = subprocess.run([OVERPUSH, "run", "api"], env=env, capture_output=True, text=True,
                          timeout=30)
     assert out.returncode == 2
@@ -99,9 +102,9 @@ def test_in_process_bus_refused_for_a_subset(tmp_path: Path) -> None:
 def test_unknown_service_refused(tmp_path: Path) -> None:
     import subprocess
 
-    from tests.e2e.procs import OVERPUSH
+    from testkit.procs import OVERPUSH
 
-    env = env_for(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db"))
+    env = env_for(sqlite_settings(tmp_path))
     out = subprocess.run([OVERPUSH, "run", "nope"], env=env, capture_output=True, text=True,
                          timeout=30)
     assert out.returncode == 2 and "unknown service nope" in out.stderr

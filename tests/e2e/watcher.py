@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from websockets.exceptions import ConnectionClosed
 
-from tests.clients import DesktopDevice
+from testkit.device import DesktopDevice
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.clients import DesktopDevice
-from tests.e2e.procs import cli
+from testkit.device import DesktopDevice
+from testkit.procs import cli
 
 PASSWORD = "a long enough password"
 

@@ -1,37 +1,19 @@
-"""Helpers for the licensing tests: an enforcing server on a clock the test moves."""
+"""Helpers for the licensing tests: the clock's start, a send that waits for the dispatcher,
+and the user object a device is shown."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
-import pytest
-from overpush.clock import FixedClock
-from overpush.db import migrate
 from overpush.models import Delivery, Message
 from overpush.runtime import Runtime
-from overpush.settings import Settings
 from sqlalchemy import func, select
 
-from services.runner import Runner, registry
-from tests.clients import DesktopDevice
+from testkit.device import DesktopDevice
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def enforcing(settings: Settings) -> AsyncIterator[tuple[Runner, FixedClock]]:
-    """Every service with licensing enforced (the tests' rule; installations default off)."""
-    clock = FixedClock(T0)
-    enforced = settings.model_copy(update={"licensing_enforced": True})
-    runner = Runner(Runtime.build(enforced, clock=clock), list(registry()))
-    if not settings.is_sqlite:
-        await migrate(runner.rt.engine)
-    await runner.start()
-    yield runner, clock
-    await runner.stop()
 
 
 async def send(rt: Runtime, http: httpx.AsyncClient, base_url: str, token: str, user: str,
@@ -63,4 +45,3 @@ async def user_object(dev: DesktopDevice, http: httpx.AsyncClient) -> dict[str, 
     return user
 
 
-__all__ = ["T0", "enforcing", "send", "user_object"]

@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from overpush.clock import FixedClock
-from overpush.db import migrate
 from overpush.settings import Settings
 
-from services.runner import Runner, registry
+from services.runner import Runner
+from testkit.servers import running
 
 START = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
 
@@ -25,13 +25,5 @@ def fast(settings: Settings, **extra: object) -> Settings:
 @asynccontextmanager
 async def clocked_server(settings: Settings, clock: FixedClock,
                          names: list[str] | None = None) -> AsyncIterator[Runner]:
-    from overpush.runtime import Runtime
-
-    runner = Runner(Runtime.build(settings, clock=clock), names or list(registry()))
-    if not settings.is_sqlite:
-        await migrate(runner.rt.engine)
-    await runner.start()
-    try:
+    async with running(settings, clock=clock, names=names) as runner:
         yield runner
-    finally:
-        await runner.stop()

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from overpush.crypto import new_key, open_sealed
+from overpush.delivery.alerting import Alert
+from overpush.delivery.fanout import Target
 from overpush.settings import Settings
 
-from services.dispatcher.alerting import Alert
-from services.dispatcher.fanout import Target
 from services.dispatcher.providers.apns import ApnsProvider
 from services.dispatcher.providers.base import Outcome, Push
 from services.dispatcher.providers.phone import PhoneMessage
@@ -120,7 +120,7 @@ async def test_encrypted_device(fake: FakeApns, provider: ApnsProvider) -> None:
 
 
 async def test_unreachable_server_is_retry(tmp_path: Path) -> None:
-    from tests.conftest import free_port
+    from testkit.backends import free_port
 
     server = FakeApns()
     settings = Settings(

@@ -9,40 +9,23 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from overpush.db import migrate
 from overpush.models import Delivery, Device, Message
-from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import update
 from websockets.exceptions import ConnectionClosed
 
-from services.runner import Runner, registry
-from tests.clients import DesktopDevice
-from tests.factories import PASSWORD, make_app, make_user
-from tests.services.people import (
-    Person,
-    count,
-    download_until,
-    error_body,
-    is_uuid,
-    person,
-    receive,
-)
+from services.runner import Runner
+from testkit import servers
+from testkit.device import DesktopDevice
+from tests.checks import count, error_body, is_uuid
+from tests.factories import PASSWORD, Person, make_app, make_user, person
 
 BAD_SECRET = ["secret is invalid"]
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as client:
-        yield client
-
-
-@pytest.fixture
-async def ann(server: Runner, http: httpx.AsyncClient, base_url: str) -> AsyncIterator[Person]:
-    p = await person(server.rt, http, base_url, "laptop", connect=False)
-    yield p
-    await p.close()
+def ann_connects() -> bool:
+    return False  # these tests open (or are refused) the WebSocket themselves
 
 
 async def test_login(server: Runner, http: httpx.AsyncClient, base_url: str) -> None:
@@ -164,7 +147,7 @@ async def test_deleting_on_every_device_leaves_nothing_on_the_server(
                                 data={"token": token, "user": eve.key, "message": text})
             assert r.status_code == 200, r.text
         laptop, phone = eve.devices
-        got = await receive(laptop, http, 2)
+        got = await laptop.receive(http, 2)
         assert sorted(m["message"] for m in got) == ["one", "two"]
         assert await laptop.download(http) == []
         assert await count(server.rt, Message) == 2  # the phone has not deleted them yet
@@ -237,28 +220,20 @@ async def test_websocket_nudge_is_a_binary_bang(
                         data={"token": token, "user": ann.key, "message": "ping"})
     assert r.status_code == 200, r.text
     assert await ann.device.frame_other_than_keepalive() == b"!"  # frame() checks binary
-    assert [m["message"] for m in await receive(ann.device, http, 1)] == ["ping"]
-
-
-async def started(settings: Settings, **overrides: Any) -> Runner:
-    """Every service started as the `server` fixture does, with some settings changed."""
-    runner = Runner(Runtime.build(settings.model_copy(update=overrides)), list(registry()))
-    if not settings.is_sqlite:
-        await migrate(runner.rt.engine)
-    await runner.start()
-    return runner
+    assert [m["message"] for m in await ann.device.receive(http, 1)] == ["ping"]
 
 
 @pytest.fixture
 async def start_server(settings: Settings) -> AsyncIterator[Callable[..., Awaitable[Runner]]]:
-    running: list[Runner] = []
+    """Starts every service as the `server` fixture does, with some settings changed."""
+    runners: list[Runner] = []
 
     async def start(**overrides: Any) -> Runner:
-        running.append(await started(settings, **overrides))
-        return running[-1]
+        runners.append(await servers.start(settings.model_copy(update=overrides)))
+        return runners[-1]
 
     yield start
-    for runner in running:
+    for runner in runners:
         await runner.stop()
 
 
@@ -281,7 +256,7 @@ async def test_websocket_keepalive(
 async def test_server_shutdown_tells_devices_to_reconnect(
     settings: Settings, http: httpx.AsyncClient, base_url: str
 ) -> None:
-    runner = await started(settings)
+    runner = await servers.start(settings)
     try:
         device = await connected_device(runner, http, base_url)
     except BaseException:
@@ -311,7 +286,7 @@ async def test_devices_deleting_at_once_leave_nothing_behind(
             r = await http.post(f"{base_url}/1/messages.json",
                                 data={"token": token, "user": fay.key, "message": "hi"})
             assert r.status_code == 200, r.text
-            await download_until(first, http, 1)  # dispatched: every device has its row
+            await first.download_until(http, 1)  # dispatched: every device has its row
             tops = [max(m["id"] for m in await d.download(http)) for d in fay.devices]
             await asyncio.gather(*(d.delete_up_to(http, top)
                                    for d, top in zip(fay.devices, tops, strict=True)))

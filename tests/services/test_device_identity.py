@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import httpx
+from overpush.device_identity import identifier_hash
 from overpush.models import Device, User
 from sqlalchemy import select
 
-from services.api.device_identity import identifier_hash
 from services.runner import Runner
-from tests.clients import DesktopDevice
-from tests.factories import make_user
-from tests.sending_support import user_with_device
+from testkit.device import DesktopDevice
+from tests.factories import make_user, user_with_device
 
 HW = "A1B2C3D4-0000-4000-8000-HARDWARE0001"
 

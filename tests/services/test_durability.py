@@ -22,6 +22,7 @@ import pytest
 from overpush import outbox
 from overpush.bus.rabbitmq import RabbitBus
 from overpush.db import migrate
+from overpush.delivery.dispatch import RECOVER_AFTER
 from overpush.events import Event, MessageAccepted
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
@@ -29,21 +30,23 @@ from overpush.models import App, Delivery, Message, OutboxEvent, User
 from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.settings import Settings
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select, text
 
-from services.dispatcher.service import RECOVER_AFTER, DispatcherService
-from tests.conftest import RABBIT, free_port, sqlite_settings
-from tests.e2e.procs import Proc, cli, env_for
+from services.dispatcher.service import DispatcherService
+from testkit.backends import RABBIT, broker_address, cluster_settings, sqlite_settings
+from testkit.procs import Proc, cli, env_for
+from tests.checks import count
 from tests.factories import make_app, make_user
 from tests.proxy import TcpProxy
 from tests.services.inbox import Inbox, make_account, post
 from tests.waiting import until
 
+pytestmark = pytest.mark.slow  # real `overpush` processes, a broker outage
+
 
 @pytest.fixture
 def cluster(pg_url: str, rabbit_prefix: str) -> Settings:
-    return Settings(database_url=pg_url, bus_url=RABBIT, bus_prefix=rabbit_prefix,
-                    http_port=free_port())
+    return cluster_settings(pg_url, rabbit_prefix)
 
 
 @pytest.fixture
@@ -60,11 +63,6 @@ def procs() -> Iterator[list[Proc]]:
     yield started
     for p in reversed(started):
         p.stop(signal.SIGKILL if p.p.poll() is None else signal.SIGTERM)
-
-
-async def outbox_count(rt: Runtime) -> int:
-    async with rt.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(OutboxEvent)) or 0)
 
 
 def health(base: str) -> dict[str, Any]:
@@ -88,7 +86,7 @@ async def test_messages_accepted_while_the_broker_is_unreachable_arrive_once(
     env = env_for(cluster)
     base = f"http://{cluster.http_host}:{cluster.http_port}"
     cli(env, "migrate")
-    with TcpProxy("127.0.0.1", 5672) as proxy:
+    with TcpProxy(*broker_address()) as proxy:
         via_proxy = env_for(cluster, OVERPUSH_BUS_URL=f"amqp://guest:guest@127.0.0.1:{proxy.port}/")
         procs.append(Proc(env, "dispatcher", log=tmp_path / "dispatcher.log"))
         procs[0].wait_log("service dispatcher started")
@@ -107,13 +105,13 @@ async def test_messages_accepted_while_the_broker_is_unreachable_arrive_once(
             during = {f"during the outage #{i}" for i in range(5)}
             for message in sorted(during):
                 await post(http, base, account, message)  # committed: 200 without a broker
-            assert await outbox_count(db) == len(during)
+            assert await count(db, OutboxEvent) == len(during)
             assert health(base)["checks"] == {"database": True, "bus": False}
 
             proxy.restore()
             await inbox.wait_for(http, during)
             wait_health(base, bus=True)
-            assert await outbox_count(db) == 0
+            assert await count(db, OutboxEvent) == 0
             # The api reconnected (more connections through the proxy than the first one).
             assert proxy.accepted > 1
             await post(http, base, account, "after the outage")
@@ -126,13 +124,10 @@ async def test_messages_accepted_while_the_broker_is_unreachable_arrive_once(
 
 
 async def test_a_publish_that_times_out_leaves_the_event_for_later(
-    cluster: Settings, db: Runtime, monkeypatch: pytest.MonkeyPatch
+    cluster: Settings, db: Runtime
 ) -> None:
     """A broker that takes the publish but never confirms it: the relay gives up on time and
     keeps the row; once the broker answers again, the same row goes out."""
-    import overpush.bus.rabbitmq as rabbitmq
-
-    monkeypatch.setattr(rabbitmq, "PUBLISH_TIMEOUT", 1.0)
     await migrate(db.engine)
     heard: list[str] = []
 
@@ -142,8 +137,9 @@ async def test_a_publish_that_times_out_leaves_the_event_for_later(
     consumer = RabbitBus(RABBIT, cluster.bus_prefix)
     await consumer.start()
     await consumer.subscribe("dispatcher", [MessageAccepted], handle)
-    with TcpProxy("127.0.0.1", 5672) as proxy:
-        publisher = RabbitBus(f"amqp://guest:guest@127.0.0.1:{proxy.port}/", cluster.bus_prefix)
+    with TcpProxy(*broker_address()) as proxy:
+        publisher = RabbitBus(f"amqp://guest:guest@127.0.0.1:{proxy.port}/", cluster.bus_prefix,
+                              publish_timeout=1.0)
         await publisher.start()
         rt = Runtime.build(db.settings, bus=publisher)
         try:
@@ -154,10 +150,10 @@ async def test_a_publish_that_times_out_leaves_the_event_for_later(
             proxy.pause()
             with pytest.raises(TimeoutError):
                 await relay.flush()
-            assert await outbox_count(rt) == 1
+            assert await count(rt, OutboxEvent) == 1
             proxy.resume()
             assert await relay.flush() == 1
-            assert await outbox_count(rt) == 0
+            assert await count(rt, OutboxEvent) == 0
             await until(lambda: event.event_id in heard, "the event arrives")
             # The stalled attempt may have reached the queue too: consumers are idempotent.
             assert set(heard) == {event.event_id}

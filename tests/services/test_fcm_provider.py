@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from overpush.delivery.alerting import Alert
+from overpush.delivery.fanout import Target
 from overpush.settings import Settings
 
-from services.dispatcher.alerting import Alert
-from services.dispatcher.fanout import Target
 from services.dispatcher.providers.base import Outcome, Push
 from services.dispatcher.providers.fcm import FcmProvider, classify
 from services.dispatcher.providers.phone import PhoneMessage
@@ -82,7 +82,7 @@ async def test_long_body_shortened(fake: FakeFcm, provider: FcmProvider) -> None
 
 
 async def test_unreachable_is_retry(fake: FakeFcm) -> None:
-    from tests.conftest import free_port
+    from testkit.backends import free_port
 
     p = FcmProvider.from_settings(Settings(fcm_credentials=fake.credentials(),
                                            fcm_endpoint=f"http://127.0.0.1:{free_port()}"))

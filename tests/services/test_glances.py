@@ -5,9 +5,8 @@ from __future__ import annotations
 import httpx
 
 from services.runner import Runner
-from tests.clients import DesktopDevice
-from tests.factories import PASSWORD, Account, make_app, make_user
-from tests.sending_support import user_with_device
+from testkit.device import DesktopDevice
+from tests.factories import PASSWORD, Account, make_app, make_user, user_with_device
 
 
 async def test_glance_is_stored_pushed_and_fetched(server: Runner, base_url: str) -> None:

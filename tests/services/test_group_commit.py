@@ -12,41 +12,60 @@ from typing import Any
 import httpx
 import pytest
 from overpush.errors import ApiError, E
-from overpush.intake import commit
 from overpush.intake.accept import Accepted, accept
 from overpush.intake.validate import parse_message
 from overpush.models import Message, Receipt
-from sqlalchemy import func, select
+from overpush.runtime import Runtime
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
-from services import admin
+from services.admin import accounts as admin
 from services.runner import Runner
-from tests.factories import make_app, make_user
-from tests.sending_support import user_with_device
-from tests.services.people import download_until
+from tests.factories import make_app, make_user, user_with_device
 
 
-def batch_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """A spy on the shared transaction: how many requests each one decided."""
-    sizes: list[int] = []
-    real = commit._decide_and_write
+def batches(rt: Runtime) -> tuple[int, int, int]:
+    """From the group-commit metric: intake transactions so far, the requests they decided,
+    and how many of them decided one request alone."""
+    sample = rt.metrics.registry.get_sample_value
+    return (int(sample("overpush_intake_batch_requests_count") or 0),
+            int(sample("overpush_intake_batch_requests_sum") or 0),
+            int(sample("overpush_intake_batch_requests_bucket", {"le": "1.0"}) or 0))
 
-    async def spy(session: Any, rt: Any, requests: Sequence[commit.Request]) -> Any:
-        sizes.append(len(requests))
-        return await real(session, rt, requests)
 
-    monkeypatch.setattr(commit, "_decide_and_write", spy)
-    return sizes
+def since(before: tuple[int, int, int], rt: Runtime) -> tuple[int, int, int]:
+    (a, b, c), (x, y, z) = batches(rt), before
+    return a - x, b - y, c - z
+
+
+async def refuse_tag(rt: Runtime, tag: str) -> None:
+    """The database itself refuses a receipt tag, as a constraint or an operator's trigger
+    would: a real failure that only the request carrying it triggers."""
+    async with rt.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            await conn.execute(text(
+                "CREATE TRIGGER refuse_tag BEFORE INSERT ON receipt_tags "
+                f"WHEN NEW.tag = '{tag}' BEGIN SELECT RAISE(ABORT, 'tag refused'); END"))
+            return
+        await conn.execute(text(
+            "CREATE FUNCTION refuse_tag() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.tag = '{tag}' THEN RAISE EXCEPTION 'tag refused'; END IF; "
+            "RETURN NEW; END $$"))
+        await conn.execute(text(
+            "CREATE TRIGGER refuse_tag BEFORE INSERT ON receipt_tags "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_tag()"))
 
 
 def codes(outcomes: Sequence[object]) -> list[str]:
     return ["ok" if isinstance(o, Accepted) else
-            o.errors[0].spec.code if isinstance(o, ApiError) else type(o).__name__
+            o.errors[0].spec.code if isinstance(o, ApiError) else
+            "refused by the database" if isinstance(o, DBAPIError) else type(o).__name__
             for o in outcomes]
 
 
 @pytest.mark.timeout(120)
 async def test_each_request_in_a_batch_is_decided_on_its_own(
-    server: Runner, base_url: str, monkeypatch: pytest.MonkeyPatch,
+    server: Runner, base_url: str,
 ) -> None:
     rt = server.rt
     owner = await make_user(rt)
@@ -54,7 +73,7 @@ async def test_each_request_in_a_batch_is_decided_on_its_own(
     await admin.set_limit(rt, small, 2)
     async with httpx.AsyncClient(timeout=10) as http:
         dev = await user_with_device(rt, base_url, http, connect=True)
-        sizes = batch_sizes(monkeypatch)
+        before = batches(rt)
 
         def draft(**params: str) -> Any:
             return parse_message({"token": token, "user": dev.user_key, "message": "m",
@@ -66,7 +85,7 @@ async def test_each_request_in_a_batch_is_decided_on_its_own(
                   draft(title="last")]
         outcomes = await asyncio.gather(
             *(accept(rt, d, str(uuid.uuid4())) for d in drafts), return_exceptions=True)
-        assert sizes == [len(drafts)]
+        assert since(before, rt) == (1, len(drafts), 0)  # one transaction decided them all
         assert codes(outcomes) == [
             "ok", E.TOKEN_INVALID.code, E.USER_INVALID.code, E.SOUND_INVALID.code,
             "ok", "ok", E.QUOTA_EXCEEDED.code, "ok"]
@@ -74,36 +93,31 @@ async def test_each_request_in_a_batch_is_decided_on_its_own(
         assert isinstance(over, ApiError) and over.headers["X-Limit-App-Remaining"] == "0"
         small_left = [o.allowance.remaining for o in outcomes[4:6] if isinstance(o, Accepted)]
         assert small_left == [1, 0]  # each admission sees its own count
-        got = await download_until(dev, http, 4)
+        got = await dev.download_until(http, 4)
         await dev.close()
     assert sorted(m["title"] for m in got) == ["first", "last", "small 1", "small 2"]
 
 
 @pytest.mark.timeout(120)
 async def test_a_request_that_breaks_the_batch_fails_alone(
-    server: Runner, base_url: str, monkeypatch: pytest.MonkeyPatch,
+    server: Runner, base_url: str, caplog: pytest.LogCaptureFixture,
 ) -> None:
     rt = server.rt
     token = await make_app(rt, await make_user(rt))
     async with httpx.AsyncClient(timeout=10) as http:
         dev = await user_with_device(rt, base_url, http)
-    sizes = batch_sizes(monkeypatch)
-    real_create = commit.receipts.create
-
-    async def create(session: Any, **kw: Any) -> str:
-        if "poison" in kw["tags"]:
-            raise RuntimeError("a bug this one request triggers")
-        return await real_create(session, **kw)
-
-    monkeypatch.setattr(commit.receipts, "create", create)
+    await refuse_tag(rt, "poison")
+    before = batches(rt)
     emergency = {"priority": "2", "retry": "30", "expire": "60"}
     drafts = [parse_message({"token": token, "user": dev.user_key, "message": f"m{i}",
                              **(emergency if i % 2 else {}),
                              **({"tags": "poison"} if i == 3 else {})}) for i in range(6)]
     outcomes = await asyncio.gather(
         *(accept(rt, d, str(uuid.uuid4())) for d in drafts), return_exceptions=True)
-    assert codes(outcomes) == ["ok", "ok", "ok", "RuntimeError", "ok", "ok"]
-    assert sizes == [6, 1, 1, 1, 1, 1, 1]  # the shared try, then one at a time
+    assert codes(outcomes) == ["ok", "ok", "ok", "refused by the database", "ok", "ok"]
+    # The shared try, then one transaction for each request.
+    assert since(before, rt) == (7, 12, 6)
+    assert "group commit of 6 requests failed; committing them one at a time" in caplog.text
     receipts = [o.receipt for o in outcomes if isinstance(o, Accepted) and o.receipt]
     assert len(receipts) == 2
     async with rt.sessions() as s:

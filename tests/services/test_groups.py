@@ -6,8 +6,7 @@ import httpx
 import pytest
 
 from services.runner import Runner
-from tests.factories import PASSWORD, Account, make_app, make_user
-from tests.sending_support import receive, user_with_device
+from tests.factories import PASSWORD, Account, make_app, make_user, user_with_device
 
 
 async def test_group_api_and_group_send(server: Runner, base_url: str) -> None:
@@ -54,8 +53,8 @@ async def test_group_api_and_group_send(server: Runner, base_url: str) -> None:
             "token": token, "user": group, "message": "to the group"})
         assert r.status_code == 200, r.text
         assert r.headers["X-Limit-App-Remaining"] == "7498"  # a and b: one each
-        assert [m["message"] for m in await receive(a, http)] == ["to the group"]
-        assert [m["message"] for m in await receive(b, http)] == ["to the group"]
+        assert [m["message"] for m in await a.receive(http)] == ["to the group"]
+        assert [m["message"] for m in await b.receive(http)] == ["to the group"]
         assert await a_desk.download(http) == []  # a's entry names the phone only
         assert await c.download(http) == []  # disabled
 
@@ -71,7 +70,7 @@ async def test_group_api_and_group_send(server: Runner, base_url: str) -> None:
         r = await http.post(f"{api}/messages.json", data={
             "token": token, "user": f"{group},{c.user_key}", "message": "again"})
         assert r.status_code == 200 and r.headers["X-Limit-App-Remaining"] == "7497"
-        assert [m["message"] for m in await receive(c, http)] == ["again"]  # once, not twice
+        assert [m["message"] for m in await c.receive(http)] == ["again"]  # once, not twice
         for d in (a, a_desk, b, c):
             await d.close()
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import httpx
 from overpush.clock import FixedClock
 
-from services import admin_licensing
+from services.admin import licenses as admin_licensing
 from services.runner import Runner
-from tests.factories import make_app, make_user
-from tests.sending_support import user_with_device
-from tests.services.licensing_support import enforcing, send, user_object
+from tests.factories import make_app, make_user, user_with_device
+from tests.services.licensing_support import send, user_object
 
-__all__ = ["enforcing"]
 DAY = 86400.0
 
 

@@ -8,15 +8,14 @@ from pathlib import Path
 import httpx
 import pytest
 from overpush import licenses
+from overpush.accounts import sign_up
 from overpush.runtime import Runtime
 
-from services import admin_licensing
 from services.__main__ import main
-from services.api.web.accounts import sign_up
+from services.admin import licenses as admin_licensing
 from services.runner import Runner
-from tests.conftest import sqlite_settings
-from tests.factories import make_app, make_user
-from tests.sending_support import user_with_device
+from testkit.backends import sqlite_settings
+from tests.factories import make_app, make_user, user_with_device
 
 
 async def licensed(rt: Runtime, email: str) -> set[str]:

@@ -5,20 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
+from overpush import aliases
 from overpush.models import MailAccount, MailAlias
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import delete, text
 
-from services import admin
-from services.mailgw import aliases
+from services.admin import accounts as admin
 from services.runner import Runner
-from tests.clients import DesktopDevice
-from tests.conftest import sqlite_settings
-from tests.e2e.procs import cli, env_for
-from tests.factories import PASSWORD, Account, make_user
+from testkit.backends import sqlite_settings
+from testkit.device import DesktopDevice
+from testkit.procs import cli, env_for
+from testkit.servers import running
+from tests.factories import PASSWORD, Account, make_user, user_with_device
 from tests.mailtools import send
-from tests.sending_support import user_with_device
 
 
 async def test_alias_api(server: Runner, settings: Settings, base_url: str) -> None:
@@ -93,11 +94,7 @@ async def test_database_failure_is_temporary(server: Runner, settings: Settings,
 
 async def test_flooding_one_address_is_slowed(tmp_path: Path) -> None:
     settings = sqlite_settings(tmp_path, mail_rate_burst=2, mail_rate_per_minute=0.01)
-    from services.runner import registry
-
-    runner = Runner(Runtime.build(settings), list(registry()))
-    await runner.start()
-    try:
+    async with running(settings) as runner:
         out = await admin.create_user(runner.rt, "eve@example.com", PASSWORD)
         other = await admin.create_user(runner.rt, "fay@example.com", PASSWORD)
         codes = [(await send(settings.smtp_host, settings.smtp_port, out["email_alias"],
@@ -107,10 +104,9 @@ async def test_flooding_one_address_is_slowed(tmp_path: Path) -> None:
         reply = await send(settings.smtp_host, settings.smtp_port, other["email_alias"],
                            b"Subject: x\r\n\r\ny\r\n")
         assert reply.code == 550 and reply.stage == "data"  # another address is not slowed
-    finally:
-        await runner.stop()
 
 
+@pytest.mark.slow  # one real `overpush` command after another
 def test_alias_command_line(tmp_path: Path) -> None:
     env = env_for(sqlite_settings(tmp_path))
     user = cli(env, "admin", "create-user", "gil@example.com", "--password-stdin",
@@ -136,11 +132,7 @@ async def test_starttls_when_a_certificate_is_configured(tmp_path: Path) -> None
     cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
     settings = sqlite_settings(tmp_path, smtp_tls_cert=str(tmp_path / "cert.pem"),
                                smtp_tls_key=str(tmp_path / "key.pem"))
-    from services.runner import registry
-
-    runner = Runner(Runtime.build(settings), list(registry()))
-    await runner.start()
-    try:
+    async with running(settings) as runner:
         out = await admin.create_user(runner.rt, "hal@example.com", PASSWORD)
         client = ssl.create_default_context()
         ca.configure_trust(client)
@@ -148,8 +140,6 @@ async def test_starttls_when_a_certificate_is_configured(tmp_path: Path) -> None
                            b"Subject: x\r\n\r\ny\r\n", tls=client)
         # Past STARTTLS, RCPT and DATA: refused only because hal has no device yet.
         assert (reply.code, reply.stage) == (550, "data"), reply
-    finally:
-        await runner.stop()
 
 
 async def test_open_client_user_shows_the_first_email_alias(server: Runner,

@@ -8,7 +8,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
 
 import httpx
 import pytest
@@ -16,12 +15,11 @@ from overpush.models import App, MailAccount, User
 from overpush.settings import Settings
 from sqlalchemy import select, update
 
-from services import admin
+from services.admin import accounts as admin
 from services.runner import Runner
-from tests.clients import DesktopDevice
-from tests.factories import PASSWORD
+from testkit.device import DesktopDevice
+from tests.factories import PASSWORD, image_bytes
 from tests.mailtools import send
-from tests.sending_support import image_bytes, receive
 
 
 @pytest.fixture(autouse=True)
@@ -51,18 +49,6 @@ async def user_with_device(server: Runner, base_url: str, http: httpx.AsyncClien
     return device, out["email_alias"]
 
 
-async def next_messages(device: DesktopDevice, http: httpx.AsyncClient) -> list[dict[str, Any]]:
-    """Wait for '!', download and delete; a '!' may be a late one for messages already fetched.
-
-    Not DesktopDevice.sync: it dedupes by umid, and SQLite reuses the id of a deleted message.
-    """
-    while True:
-        assert await device.frame_other_than_keepalive() == b"!"
-        if messages := await device.download(http):
-            await device.delete_up_to(http, max(m["id"] for m in messages))
-            return messages
-
-
 async def test_mail_becomes_notification(server: Runner, settings: Settings,
                                          base_url: str) -> None:
     host, port = settings.smtp_host, settings.smtp_port
@@ -77,7 +63,7 @@ async def test_mail_becomes_notification(server: Runner, settings: Settings,
             date=written,
         ))
         assert (reply.code, reply.stage) == (250, "ok"), reply
-        [m] = await next_messages(device, http)
+        [m] = await device.receive(http)
         assert m["title"] == "Motion detected — Café door"
         assert m["message"] == "Someone is at the door.\nCamera 3, 02:14."
         assert m["date"] == int(written.timestamp())  # sorted where it was written
@@ -96,7 +82,7 @@ async def test_mail_becomes_notification(server: Runner, settings: Settings,
             "=?utf-8?b?R2FyYWdlIG9wZW4g8J+aqg==?=", "left open", date=written,
         ))
         assert reply.code == 250, reply
-        [m] = await next_messages(device, http)
+        [m] = await device.receive(http)
         assert m["title"] == "Garage open 🚪"
         assert (m["message"], m["sound"], m["priority"]) == ("left open", "siren", 1)
         assert m["date"] >= before  # the alias ignores timestamps: time of receipt
@@ -106,7 +92,7 @@ async def test_mail_becomes_notification(server: Runner, settings: Settings,
             "Clock drift", "from the future", date=datetime.now(UTC) + timedelta(days=3)
         ))
         assert reply.code == 250, reply
-        [m] = await next_messages(device, http)
+        [m] = await device.receive(http)
         assert before <= m["date"] <= int(time.time()) + 1
         await device.close()
 
@@ -174,7 +160,7 @@ async def test_mailed_photo_becomes_the_attachment(server: Runner, settings: Set
         await device.connect()
         reply = await send(host, port, address, photo_mail("Gate", jpeg))
         assert reply.code == 250, reply
-        [m] = await receive(device, http)
+        [m] = await device.receive(http)
         assert (m["title"], m["message"]) == ("Gate", "Motion at the gate.")
         assert m["attachment_type"] == "image/jpeg" and m["attachment"].endswith(".jpg")
         assert m["attachment_bytes"] == jpeg  # downloaded by the device, byte for byte
@@ -184,7 +170,7 @@ async def test_mailed_photo_becomes_the_attachment(server: Runner, settings: Set
         broken = image_bytes("PNG", (64, 64))[:60]
         reply = await send(host, port, address, photo_mail("Broken", broken, "b.png"))
         assert reply.code == 250, reply
-        [m] = await receive(device, http)
+        [m] = await device.receive(http)
         assert m["title"] == "Broken" and m["message"] == "Motion at the gate."
         assert "attachment" not in m and "attachment_type" not in m
         await device.close()

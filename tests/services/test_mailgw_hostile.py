@@ -12,9 +12,9 @@ from overpush.models import Message
 from overpush.settings import Settings
 from sqlalchemy import select
 
-from services import admin
+from services.admin import accounts as admin
 from services.runner import Runner
-from tests.clients import DesktopDevice
+from testkit.device import DesktopDevice
 from tests.factories import PASSWORD
 from tests.mailtools import send
 

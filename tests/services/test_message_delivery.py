@@ -9,33 +9,14 @@ from typing import Any
 import httpx
 import pytest
 from overpush.clock import FixedClock
-from overpush.db import migrate
 from overpush.models import Delivery, Message
-from overpush.runtime import Runtime
 from overpush.settings import Settings
 
-from services.runner import Runner, registry
-from tests.clients import DesktopDevice
-from tests.factories import make_app
-from tests.services.people import Person, count, download_until, person, receive
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as client:
-        yield client
-
-
-@pytest.fixture
-async def ann(server: Runner, http: httpx.AsyncClient, base_url: str) -> AsyncIterator[Person]:
-    p = await person(server.rt, http, base_url, "laptop")
-    yield p
-    await p.close()
-
-
-@pytest.fixture
-async def token(server: Runner, ann: Person) -> str:
-    return await make_app(server.rt, ann.account, "Backups")
+from services.runner import Runner
+from testkit.device import DesktopDevice
+from testkit.servers import running
+from tests.checks import count
+from tests.factories import Person, make_app, person
 
 
 async def test_several_users_each_reach_their_devices(
@@ -47,7 +28,7 @@ async def test_several_users_each_reach_their_devices(
             "token": token, "user": f"{ann.key},{bob.key}", "message": "to both"})
         assert r.status_code == 200, r.text
         assert r.headers["X-Limit-App-Remaining"] == "7498"  # one message per recipient
-        (a,), (b,) = await receive(ann.device, http, 1), await receive(bob.device, http, 1)
+        (a,), (b,) = await ann.device.receive(http, 1), await bob.device.receive(http, 1)
         assert a["message"] == b["message"] == "to both"
         assert a["umid"] != b["umid"]
     finally:
@@ -68,7 +49,7 @@ async def test_device_parameter_picks_devices(
             assert r.status_code == 200, r.text
 
         async def received(*devices: DesktopDevice) -> dict[str, list[str]]:
-            got = {d.name: [m["message"] for m in await receive(d, http, 1)] for d in devices}
+            got = {d.name: [m["message"] for m in await d.receive(http, 1)] for d in devices}
             # All of a message's queue rows are written at once: the others have nothing.
             return got | {d.name: [m["message"] for m in await d.download(http)]
                           for d in cat.devices if d not in devices}
@@ -95,12 +76,8 @@ async def test_device_parameter_picks_devices(
 async def clock_server(settings: Settings) -> AsyncIterator[tuple[Runner, FixedClock]]:
     """Every service, as `server` starts them, on a clock the test moves."""
     clock = FixedClock(datetime.now(UTC))
-    runner = Runner(Runtime.build(settings, clock=clock), list(registry()))
-    if not settings.is_sqlite:
-        await migrate(runner.rt.engine)
-    await runner.start()
-    yield runner, clock
-    await runner.stop()
+    async with running(settings, clock=clock) as runner:
+        yield runner, clock
 
 
 async def test_expired_message_is_never_downloaded_and_is_removed(
@@ -117,7 +94,7 @@ async def test_expired_message_is_never_downloaded_and_is_removed(
             assert r.status_code == 200, r.text
         laptop, phone = dan.devices
         for d in dan.devices:
-            assert len(await download_until(d, http, 2)) == 2
+            assert len(await d.download_until(http, 2)) == 2
         clock.advance(61)
         assert [m["message"] for m in await laptop.download(http)] == ["kept"]
         assert await count(server.rt, Message) == 2  # the phone has not looked yet

@@ -15,15 +15,8 @@ from overpush.settings import Settings
 from sqlalchemy import update
 
 from services.runner import Runner
-from tests.factories import make_app, make_user
-from tests.services.people import (
-    Person,
-    count,
-    error_body,
-    is_uuid,
-    person,
-    receive,
-)
+from tests.checks import count, error_body, is_uuid
+from tests.factories import Person, make_user, person
 
 MAX_BODY = 64 * 1024
 
@@ -32,24 +25,6 @@ MAX_BODY = 64 * 1024
 def settings(settings: Settings) -> Settings:
     # A small body limit, so that "too large" costs little to send.
     return settings.model_copy(update={"max_request_bytes": MAX_BODY})
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as client:
-        yield client
-
-
-@pytest.fixture
-async def ann(server: Runner, http: httpx.AsyncClient, base_url: str) -> AsyncIterator[Person]:
-    p = await person(server.rt, http, base_url, "laptop")
-    yield p
-    await p.close()
-
-
-@pytest.fixture
-async def token(server: Runner, ann: Person) -> str:
-    return await make_app(server.rt, ann.account, "Backups")
 
 
 def expected_reset() -> str:
@@ -86,7 +61,7 @@ async def test_every_body_encoding_real_clients_use(
         r = await http.post(url, **kwargs)
         assert_accepted(r, remaining=7500 - n)
 
-    got = sorted(await receive(ann.device, http, len(sends)), key=lambda m: m["umid"])
+    got = sorted(await ann.device.receive(http, len(sends)), key=lambda m: m["umid"])
     assert [m["message"] for m in got] == [name for name, _ in sends]
     assert [m.get("title") for m in got] == ["T1", "T2", None, None, None]
     assert [m["priority"] for m in got] == [0, 0, 1, -1, 0]
@@ -212,7 +187,7 @@ async def test_text_no_database_can_store_is_refused_alike_on_both_backends(
     pair = json.dumps({**good, "message": "HI"}).replace('"HI"', '"\\ud83d\\ude00"')
     r = await http.post(url, content=pair, headers={"content-type": "application/json"})
     assert_accepted(r, remaining=7499)
-    assert [m["message"] for m in await receive(ann.device, http, 1)] == ["\U0001f600"]
+    assert [m["message"] for m in await ann.device.receive(http, 1)] == ["\U0001f600"]
 
 
 async def test_body_too_large(

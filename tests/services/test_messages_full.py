@@ -8,16 +8,11 @@ import httpx
 import pytest
 from overpush.attachments import MAX_BYTES
 from overpush.models import Attachment, Message
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.runner import Runner
-from tests.factories import make_app, make_user
-from tests.sending_support import image_bytes, receive, user_with_device
-
-
-async def _count(server: Runner, table: type) -> int:
-    async with server.rt.sessions() as s:
-        return int(await s.scalar(select(func.count()).select_from(table)) or 0)
+from tests.checks import count
+from tests.factories import image_bytes, make_app, make_user, user_with_device
 
 
 async def test_multipart_attachment_without_type_is_sniffed_stored_and_deleted(
@@ -45,10 +40,10 @@ async def test_multipart_attachment_without_type_is_sniffed_stored_and_deleted(
         denied = await http.get(m["attachment"],
                                 params={"secret": other.secret, "device_id": other.device_id})
         assert denied.status_code == 404 and denied.json()["attachment"] == "not found"
-        assert await _count(server, Attachment) == 1
+        assert await count(server.rt, Attachment) == 1
         await dev.delete_up_to(http, m["id"])
-        assert await _count(server, Attachment) == 0
-        assert await _count(server, Message) == 0
+        assert await count(server.rt, Attachment) == 0
+        assert await count(server.rt, Message) == 0
         await dev.close()
 
 
@@ -68,7 +63,7 @@ async def test_base64_attachment_with_declared_type_and_group_of_recipients_shar
         })
         assert r.status_code == 200, r.text
         assert r.headers["X-Limit-App-Remaining"] == "7498"
-        assert await _count(server, Attachment) == 1
+        assert await count(server.rt, Attachment) == 1
         for dev in (a, b):
             assert await dev.frame_other_than_keepalive() == b"!"
             [m] = await dev.download(http)
@@ -77,9 +72,9 @@ async def test_base64_attachment_with_declared_type_and_group_of_recipients_shar
                                  params={"secret": dev.secret, "device_id": dev.device_id})
             assert got.content == jpeg
         await a.sync(http)
-        assert await _count(server, Attachment) == 1  # b still waits for it
+        assert await count(server.rt, Attachment) == 1  # b still waits for it
         await b.sync(http)
-        assert await _count(server, Attachment) == 0
+        assert await count(server.rt, Attachment) == 0
         await a.close()
         await b.close()
 
@@ -110,7 +105,7 @@ async def test_bad_attachments_are_refused_with_the_attachment_field(
             assert body["attachment"] == "invalid" and text in body["errors"][0], body
             assert body["status"] == 0 and body["request"]
             assert r.headers["X-Limit-App-Remaining"] == "7500"  # on refusals too
-        assert await _count(server, Message) == 0
+        assert await count(server.rt, Message) == 0
 
 
 @pytest.mark.parametrize("settings", ["single"], indirect=True)
@@ -125,7 +120,7 @@ async def test_html_is_sanitised_and_monospace_conflicts(server: Runner, base_ur
         r = await http.post(f"{base_url}/1/messages.json", data={
             "token": token, "user": dev.user_key, "message": dirty, "html": "1"})
         assert r.status_code == 200, r.text
-        [m] = await receive(dev, http)
+        [m] = await dev.receive(http)
         assert m["html"] == 1
         assert m["message"] == (
             '<b>bold</b> <i>i</i> <u>u</u><br><font color="#ff0000">red</font> '
@@ -134,7 +129,7 @@ async def test_html_is_sanitised_and_monospace_conflicts(server: Runner, base_ur
         )
         r = await http.post(f"{base_url}/1/messages.json", data={
             "token": token, "user": dev.user_key, "message": "<b>x</b>", "html": "False"})
-        [m] = await receive(dev, http)
+        [m] = await dev.receive(http)
         assert m["html"] == 0 and m["message"] == "<b>x</b>"  # not HTML: kept verbatim
         r = await http.post(f"{base_url}/1/messages.json", data={
             "token": token, "user": dev.user_key, "message": "x", "html": "1",
@@ -161,8 +156,8 @@ async def test_expired_ttl_is_never_shown_and_is_removed(server: Runner, base_ur
             for m in (await s.scalars(select(Message))).all():
                 m.expires_at = m.created_at - timedelta(seconds=1)
         assert await dev.download(http) == []
-        assert await _count(server, Message) == 0
-        assert await _count(server, Attachment) == 0
+        assert await count(server.rt, Message) == 0
+        assert await count(server.rt, Attachment) == 0
         await dev.close()
 
 
@@ -175,7 +170,7 @@ async def test_unknown_device_name_and_fifty_users(server: Runner, base_url: str
         r = await http.post(f"{base_url}/1/messages.json", data={
             "token": token, "user": dev.user_key, "message": "m", "device": "nosuch"})
         assert r.status_code == 200, r.text
-        assert [m["message"] for m in await receive(dev, http)] == ["m"]
+        assert [m["message"] for m in await dev.receive(http)] == ["m"]
         keys = [dev.user_key] + [f"u{i:029d}" for i in range(50)]
         r = await http.post(f"{base_url}/1/messages.json", data={
             "token": token, "user": ",".join(keys), "message": "m"})

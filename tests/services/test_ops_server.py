@@ -11,7 +11,7 @@ from overpush.settings import Settings
 from services.api.app import create_app
 from services.ops_server import create_ops_app
 from services.runner import Runner
-from tests.conftest import free_port, sqlite_settings
+from testkit.backends import free_port, sqlite_settings
 
 
 async def test_a_consumer_only_process_serves_probes_and_metrics(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from overpush.delivery.alerting import Alert
+from overpush.delivery.fanout import Target
 from overpush.mailer import MailDirMailer
 from overpush.models import App, Delivery, Device, Message
 from overpush.runtime import Runtime
@@ -13,8 +15,6 @@ from overpush.settings import Settings
 from sqlalchemy import select
 
 from services.dispatcher import outcomes
-from services.dispatcher.alerting import Alert
-from services.dispatcher.fanout import Target
 from services.dispatcher.providers.base import Outcome, Push, Result
 from services.dispatcher.providers.phone import PhoneMessage
 from tests.factories import make_app, make_user

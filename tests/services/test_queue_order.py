@@ -16,16 +16,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 from overpush.db import migrate
+from overpush.delivery.queue_order import lock_devices_of
 from overpush.models import App, Delivery, Device, Message, User
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import delete, func, select, text
 
-from services.dispatcher.queue_order import lock_devices_of
 from services.dispatcher.service import DispatcherService
 from tests.factories import make_app, make_user
-
-pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from overpush.quota import period_of, reserve, reserve_many
 from overpush.runtime import Runtime
 from sqlalchemy import func, select, update
 
-from services import admin
+from services.admin import accounts as admin
+from services.admin.lookup import AdminError
 from services.runner import Runner
-from tests.factories import make_app, make_user
-from tests.sending_support import user_with_device
+from tests.factories import make_app, make_user, user_with_device
 
 
 async def _blast(base_url: str, token: str, user: str, n: int) -> list[httpx.Response]:
@@ -94,7 +94,7 @@ async def test_free_first_then_purchased_exactly(server: Runner, base_url: str) 
     async with httpx.AsyncClient(timeout=10) as http:
         r = await http.get(f"{base_url}/1/apps/limits.json", params={"token": token})
         assert (r.json()["limit"], r.json()["remaining"]) == (20, 0)
-        with pytest.raises(admin.AdminError, match="packs"):
+        with pytest.raises(AdminError, match="packs"):
             await admin.add_capacity(rt, token, 12_345)
 
 

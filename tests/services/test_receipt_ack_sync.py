@@ -13,7 +13,7 @@ from overpush.settings import Settings
 from sqlalchemy import select
 
 from services.receipts.acked import nudge_recipients
-from tests.clients import DesktopDevice
+from testkit.device import DesktopDevice
 from tests.factories import make_app, make_user
 from tests.services.receipts_helpers import START, clocked_server, fast
 

@@ -31,8 +31,8 @@ from overpush.settings import Settings
 from sqlalchemy import delete, func, select
 
 from services.receipts import deliver, retention, ticker
+from testkit.device import DesktopDevice
 from tests.callback_receiver import Receiver
-from tests.clients import DesktopDevice
 from tests.factories import Account, make_app, make_user
 from tests.services.receipts_helpers import START, clocked_server, fast
 

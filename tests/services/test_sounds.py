@@ -8,13 +8,14 @@ import wave
 from pathlib import Path
 
 import httpx
+import pytest
 from overpush.settings import Settings
 from overpush.sounds import BUILTIN_SOUNDS
 
 from services.runner import Runner
-from tests.e2e.procs import OVERPUSH, cli, env_for
-from tests.factories import make_app, make_user
-from tests.sending_support import receive, user_with_device
+from testkit.backends import sqlite_settings
+from testkit.procs import OVERPUSH, cli, env_for
+from tests.factories import make_app, make_user, user_with_device
 
 
 def wav_bytes() -> bytes:
@@ -58,7 +59,7 @@ async def test_custom_sounds_end_to_end(server: Runner, base_url: str, settings:
         r = await http.post(f"{base_url}/1/messages.json", data={
             "token": token, "user": dev.user_key, "message": "ding", "sound": "doorbell"})
         assert r.status_code == 200, r.text
-        [m] = await receive(dev, http)
+        [m] = await dev.receive(http)
         assert m["sound"] == "doorbell"
         f = await http.get(f"{base_url}/sounds/{m['aid']}/doorbell.mp3")
         assert f.status_code == 200 and f.content == wav
@@ -70,10 +71,11 @@ async def test_custom_sounds_end_to_end(server: Runner, base_url: str, settings:
         await dev.close()
 
 
+@pytest.mark.slow  # one real `overpush` command after another
 def test_add_sound_refuses_bad_names_and_files(tmp_path: Path) -> None:
     import subprocess
 
-    env = env_for(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db"))
+    env = env_for(sqlite_settings(tmp_path))
     cli(env, "admin", "create-user", "o@example.com", "--password-stdin",
         stdin="a long enough password\n")
     token = cli(env, "admin", "create-app", "o@example.com", "App")["token"]

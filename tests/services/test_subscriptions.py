@@ -10,10 +10,9 @@ import httpx
 from overpush.models import App
 from sqlalchemy import select
 
-from services import admin_subscriptions
+from services.admin import subscriptions as admin_subscriptions
 from services.runner import Runner
-from tests.factories import PASSWORD, make_app, make_user
-from tests.sending_support import receive, user_with_device
+from tests.factories import PASSWORD, make_app, make_user, user_with_device
 from tests.web.helpers import Browser
 
 
@@ -47,7 +46,7 @@ async def test_subscription_key_works_only_for_its_application(server: Runner,
         send = f"{base_url}/1/messages.json"
         r = await http.post(send, data={"token": token, "user": key, "message": "news"})
         assert r.status_code == 200, r.text
-        [m] = await receive(dee, http)
+        [m] = await dee.receive(http)
         assert (m["message"], m["sound"]) == ("news", "siren")
         r = await http.post(send, data={"token": other, "user": key, "message": "spam"})
         assert r.status_code == 400 and r.json()["user"] == "invalid"
@@ -69,7 +68,7 @@ async def test_subscription_key_works_only_for_its_application(server: Runner,
         assert r.status_code == 200 and r.json()["subscribed_user_key"] == key
         r = await http.post(send, data={"token": token, "user": key, "message": "again"})
         assert r.status_code == 200
-        [m] = await receive(dee, http)
+        [m] = await dee.receive(http)
         assert m["sound"] == "bugle"
 
         r = await browser.submit(page, f"/subscribe/{code}/unsubscribe", {})

@@ -7,19 +7,17 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from overpush.clock import FixedClock
-from overpush.db import migrate
 from overpush.models import SmsAlert
-from overpush.runtime import Runtime
 from overpush.settings import Settings
 from overpush.sms import provider_of
 from sqlalchemy import select
 
-from services import admin_teams
+from services.admin import teams as admin_teams
 from services.receipts import sms
-from services.runner import Runner, registry
+from services.runner import Runner
+from testkit.servers import running
 from tests.callback_receiver import Receiver
-from tests.factories import make_app, make_user
-from tests.sending_support import user_with_device
+from tests.factories import make_app, make_user, user_with_device
 from tests.services.licensing_support import T0
 
 
@@ -36,12 +34,8 @@ async def sms_server(settings: Settings, receiver: Receiver
     # The service's own SMS loop ticks once at start; the test ticks it by hand after that.
     s = settings.model_copy(update={"sms_url": receiver.url, "sms_from": "+15550000000",
                                     "sms_token": "sekrit", "sms_tick_interval": 3600.0})
-    runner = Runner(Runtime.build(s, clock=clock), list(registry()))
-    if not settings.is_sqlite:
-        await migrate(runner.rt.engine)
-    await runner.start()
-    yield runner, clock
-    await runner.stop()
+    async with running(s, clock=clock) as runner:
+        yield runner, clock
 
 
 async def test_sms_sent_once_and_only_without_acknowledgement(

@@ -9,13 +9,11 @@ from overpush.models import App, AppUsage
 from overpush.quota import period_of
 from sqlalchemy import select
 
-from services import admin_teams
+from services.admin import teams as admin_teams
 from services.runner import Runner
-from tests.factories import make_app, make_user
-from tests.sending_support import user_with_device
-from tests.services.licensing_support import enforcing, send, user_object
+from tests.factories import make_app, make_user, user_with_device
+from tests.services.licensing_support import send, user_object
 
-__all__ = ["enforcing"]
 DAY = 86400.0
 
 

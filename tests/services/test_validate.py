@@ -6,8 +6,7 @@ import httpx
 import pytest
 
 from services.runner import Runner
-from tests.factories import PASSWORD, Account, make_app, make_user
-from tests.sending_support import user_with_device
+from tests.factories import PASSWORD, Account, make_app, make_user, user_with_device
 
 
 @pytest.mark.parametrize("settings", ["single"], indirect=True)

@@ -7,8 +7,7 @@ import xml.etree.ElementTree as ET
 import httpx
 
 from services.runner import Runner
-from tests.factories import make_app, make_user
-from tests.sending_support import user_with_device
+from tests.factories import make_app, make_user, user_with_device
 
 
 def xml_of(r: httpx.Response) -> ET.Element:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
-from services.dispatcher.alerting import Prefs, choose_sound, decide, in_quiet_hours
+from overpush.delivery.alerting import Prefs, choose_sound, decide, in_quiet_hours
 
 # 23:30 in Berlin (UTC+1 in November), 22:30 UTC.
 LATE = datetime(2026, 11, 26, 22, 30, tzinfo=UTC)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from overpush.licensing import State, Terms, is_licensed, may_deliver, platform_code, platform_state
+from overpush.licenses import State, Terms, is_licensed, may_deliver, platform_state
+from overpush.platforms import platform_code
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 ON = Terms(True, timedelta(days=7), timedelta(hours=24))

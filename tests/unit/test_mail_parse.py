@@ -7,17 +7,10 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
-from overpush.errors import ApiError, E
+from overpush.aliases import AliasOptions, alias_name, alias_options, local_part
+from overpush.errors import ApiError, E, smtp_reply
 
-from services.mailgw.options import (
-    AliasOptions,
-    alias_name,
-    alias_options,
-    local_part,
-    message_params,
-    smtp_reply,
-    timestamp_for,
-)
+from services.mailgw.options import message_params, timestamp_for
 from services.mailgw.parse import IMAGE_MAX, ParsedMail, parse, sniff_image
 from services.mailgw.ratelimit import RateLimiter
 from services.mailgw.text import TRUNCATED, html_to_text

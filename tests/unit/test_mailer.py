@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 from overpush.mailer import MailDirMailer, SmtpMailer, make_mailer
 from overpush.settings import Settings
 
-from tests.conftest import free_port
+from testkit.backends import free_port
 
 
 class Inbox:

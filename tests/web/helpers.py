@@ -13,6 +13,8 @@ import httpx
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 ALERT = re.compile(r'class="alert error" role="alert"><p>(.*?)</p>', re.S)
+PASSWORD = "a fine password"
+VIEWER = "dee@example.com"  # who the `signed_in` fixture signs in as
 
 
 def problem_of(r: httpx.Response) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,23 +16,13 @@ from PIL import Image
 from sqlalchemy import select, update
 
 from services.runner import Runner
-from tests.web.helpers import Browser, last_link, problem_of
-
-PASSWORD = "a fine password"
+from tests.web.helpers import PASSWORD, Browser, last_link, problem_of
 
 
 @pytest.fixture
-def mail_dir(settings: Settings, tmp_path: Path) -> Path:
-    settings.mail_dir = str(tmp_path / "mail")
-    settings.login_failures_per_email = 3
-    return tmp_path / "mail"
-
-
-@pytest.fixture
-async def browser(mail_dir: Path, server: Runner, base_url: str) -> AsyncIterator[Browser]:
-    b = Browser(base_url)
-    yield b
-    await b.close()
+def settings(settings: Settings) -> Settings:
+    settings.login_failures_per_email = 3  # few tries, so the limit costs little to reach
+    return settings
 
 
 def png(width: int, height: int) -> bytes:

@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest
 from overpush.models import Device, User
-from overpush.settings import Settings
 from sqlalchemy import select
 
 from services.runner import Runner
-from tests.clients import DesktopDevice
-from tests.web.helpers import Browser, problem_of, signed_in_as
-
-PASSWORD = "dashboard password"
-
-
-@pytest.fixture
-async def signed_in(settings: Settings, tmp_path: Path, server: Runner,
-                    base_url: str) -> AsyncIterator[Browser]:
-    settings.mail_dir = str(tmp_path / "mail")
-    async with signed_in_as(base_url, tmp_path / "mail", "dee@example.com", PASSWORD) as b:
-        yield b
+from testkit.device import DesktopDevice
+from tests.web.helpers import PASSWORD, VIEWER, Browser, problem_of
 
 
 async def test_devices_and_test_notification(signed_in: Browser, server: Runner,
                                              base_url: str) -> None:
-    device = DesktopDevice(base_url, "dee@example.com", PASSWORD, name="laptop")
+    device = DesktopDevice(base_url, VIEWER, PASSWORD, name="laptop")
     async with httpx.AsyncClient() as http:
         await device.login(http)
         await device.register(http)
@@ -70,7 +56,7 @@ async def test_quiet_hours_and_default_sound(signed_in: Browser, server: Runner)
         "default_sound": "cosmic"})
     assert r.headers["location"] == "/account?notice=settings_saved"
     async with server.rt.sessions() as s:
-        u = await s.scalar(select(User).where(User.email == "dee@example.com"))
+        u = await s.scalar(select(User).where(User.email == VIEWER))
         assert u is not None
         assert (u.quiet_start, u.quiet_end, u.timezone, u.default_sound) == \
             ("22:00", "07:00", "Europe/Berlin", "cosmic")

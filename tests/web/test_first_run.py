@@ -4,30 +4,17 @@ account, and errors in words a person can act on."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 from overpush.models import App, User
-from overpush.settings import Settings
 from sqlalchemy import func, select, update
 
 from services.runner import Runner
-from tests.clients import DesktopDevice
+from testkit.device import DesktopDevice
 from tests.factories import make_user
-from tests.web.helpers import Browser, problem_of, signed_in_as
-
-PASSWORD = "first run password"
-EMAIL = "fay@example.com"
-
-
-@pytest.fixture
-async def signed_in(settings: Settings, tmp_path: Path, server: Runner,
-                    base_url: str) -> AsyncIterator[Browser]:
-    settings.mail_dir = str(tmp_path / "mail")
-    async with signed_in_as(base_url, tmp_path / "mail", EMAIL, PASSWORD) as b:
-        yield b
+from tests.web.helpers import PASSWORD, Browser, problem_of, signed_in_as
+from tests.web.helpers import VIEWER as EMAIL
 
 
 async def steps(b: Browser, path: str = "/") -> dict[str, str]:

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from overpush.models import Group, GroupMember, MailAlias, User
-from overpush.settings import Settings
 from sqlalchemy import select
 
 from services.runner import Runner
 from tests.factories import make_user
-from tests.web.helpers import Browser, problem_of, signed_in_as
-
-PASSWORD = "groups page password"
-
-
-@pytest.fixture
-async def signed_in(settings: Settings, tmp_path: Path, server: Runner,
-                    base_url: str) -> AsyncIterator[Browser]:
-    settings.mail_dir = str(tmp_path / "mail")
-    async with signed_in_as(base_url, tmp_path / "mail", "gus@example.com", PASSWORD) as b:
-        yield b
+from tests.web.helpers import Browser, problem_of
 
 
 async def test_groups_and_members(signed_in: Browser, server: Runner) -> None:

@@ -3,8 +3,6 @@ behind TLS, HTML error pages for browsers, and notices only from a fixed set of 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,11 +15,11 @@ from overpush.settings import Settings
 from sqlalchemy import update
 
 from services.api.app import create_app
-from services.runner import Runner, registry
-from tests.conftest import sqlite_settings
-from tests.web.helpers import CSRF, Browser, signed_in_as
+from services.runner import Runner
+from testkit.backends import sqlite_settings
+from testkit.servers import running
+from tests.web.helpers import CSRF, PASSWORD, Browser
 
-PASSWORD = "headers password"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "font-src 'self'; media-src 'self'; connect-src 'self'; worker-src 'self'; "
        "manifest-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
@@ -31,26 +29,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     # Headers, markup and cookies do not depend on the backend: SQLite is enough.
-    s = sqlite_settings(tmp_path)
-    s.mail_dir = str(tmp_path / "mail")
-    return s
+    return sqlite_settings(tmp_path)
 
 
-@pytest.fixture
-async def signed_in(settings: Settings, tmp_path: Path, server: Runner,
-                    base_url: str) -> AsyncIterator[Browser]:
-    async with signed_in_as(base_url, tmp_path / "mail", "hal@example.com", PASSWORD) as b:
-        yield b
-
-
-@asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[str]:
-    runner = Runner(Runtime.build(settings), list(registry()))
-    await runner.start()
-    try:
-        yield f"http://{settings.http_host}:{settings.http_port}"
-    finally:
-        await runner.stop()
+def base_of(s: Settings) -> str:
+    return f"http://{s.http_host}:{s.http_port}"
 
 
 def assert_secured(r: httpx.Response) -> None:
@@ -105,16 +88,16 @@ async def test_pages_have_no_inline_script_or_style(signed_in: Browser) -> None:
 
 async def test_hsts_is_an_operator_setting(tmp_path: Path) -> None:
     s = sqlite_settings(tmp_path, hsts_max_age=31536000)
-    async with running(s) as base, httpx.AsyncClient(base_url=base) as http:
+    async with running(s), httpx.AsyncClient(base_url=base_of(s)) as http:
         r = await http.get("/login")
         assert r.headers["strict-transport-security"] == "max-age=31536000"
 
 
 async def test_cookies_get_the_host_prefix_when_the_public_url_is_https(
         tmp_path: Path) -> None:
-    s = sqlite_settings(tmp_path, public_url="https://push.example.com")
-    s.mail_dir = str(tmp_path / "mail")
-    async with running(s) as base, httpx.AsyncClient(base_url=base) as http:
+    s = sqlite_settings(tmp_path, public_url="https://push.example.com",
+                        mail_dir=str(tmp_path / "mail"))
+    async with running(s), httpx.AsyncClient(base_url=base_of(s)) as http:
         # httpx keeps Secure cookies off plain http, as browsers do: carry them by hand.
         r = await http.get("/signup")
         csrf_cookie = r.headers["set-cookie"]

@@ -4,31 +4,18 @@ usable at the 2FA log-in step, to renew the codes and to turn 2FA off."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pyotp
-import pytest
 from overpush.ids import digest
 from overpush.models import RecoveryCode, User
-from overpush.settings import Settings
 from sqlalchemy import select
 
 from services.runner import Runner
-from tests.web.helpers import Browser, problem_of, signed_in_as
+from tests.web.helpers import PASSWORD, Browser, problem_of
+from tests.web.helpers import VIEWER as EMAIL
 
-PASSWORD = "second factor password"
-EMAIL = "tod@example.com"
 KEY = re.compile(r'<code id="totp-key">([A-Z2-7]+)</code>')
 CODES = re.compile(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>")
-
-
-@pytest.fixture
-async def signed_in(settings: Settings, tmp_path: Path, server: Runner,
-                    base_url: str) -> AsyncIterator[Browser]:
-    settings.mail_dir = str(tmp_path / "mail")
-    async with signed_in_as(base_url, tmp_path / "mail", EMAIL, PASSWORD) as b:
-        yield b
 
 
 async def turn_on(b: Browser) -> tuple[pyotp.TOTP, list[str]]:

@@ -1,45 +1,18 @@
-"""Attachments: read from a message request, and downloaded by the receiving device only.
-
-Download: GET /1/attachments/{umid}.{ext}?secret=...&device_id=... answers the image while the
-device still has that message queued; the message JSON carries this URL as `attachment`.
-"""
+"""GET /1/attachments/{umid}.{ext}?secret=...&device_id=...: the image, for the receiving
+device only, while it still has that message queued (the message JSON carries this URL)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter
 from fastapi.responses import Response
-from overpush.attachments import EXTENSIONS, MAX_BYTES, CheckedImage, check_image, decode_base64
 from overpush.errors import ApiError, E
 from overpush.models import Attachment, Delivery, Message
 from sqlalchemy import select
 
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RuntimeDep
-from services.api.params import Params
 
 router = APIRouter()
-
-
-def attachment_url(base: str, message_id: int, content_type: str) -> str:
-    return f"{base}/1/attachments/{message_id}.{EXTENSIONS.get(content_type, 'bin')}"
-
-
-async def attachment_of(params: Params) -> CheckedImage | None:
-    """The request's image, from a multipart `attachment` part or from `attachment_base64`
-    (its `attachment_type` is only a hint: the type is sniffed from the bytes)."""
-    upload = params.files.get("attachment")
-    if upload is not None:
-        data = await upload.read(MAX_BYTES + 1)
-    elif params.get("attachment_base64"):
-        data = decode_base64(params.get("attachment_base64") or "")
-    else:
-        return None
-    if len(data) > MAX_BYTES:
-        raise ApiError.of(E.ATTACHMENT_TOO_LARGE)
-    # Decoding an image is CPU work: keep it off the event loop.
-    return await asyncio.to_thread(check_image, data)
 
 
 @router.get("/1/attachments/{name}")

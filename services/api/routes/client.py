@@ -7,25 +7,24 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from overpush import licenses, receipts
+from overpush import aliases, device_identity, devices, licenses, platforms, receipts
+from overpush.accounts import authenticate, totp_ok
+from overpush.attachments import attachment_url
 from overpush.clock import unix
+from overpush.delivery import queue
+from overpush.devices import DEVICE_NAME, device_json
 from overpush.errors import ApiError, E
 from overpush.ids import client_secret, device_id, digest
-from overpush.models import App, Attachment, ClientSession, Delivery, Device, Message, User
-from sqlalchemy import delete, exists, select
+from overpush.models import App, ClientSession, Delivery, Device, Message
+from overpush.user_settings import user_json
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api import device_identity, phones
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
-from services.api.routes.attachments import attachment_url
-from services.api.web.accounts import authenticate, totp_ok
-from services.mailgw import aliases
 
 router = APIRouter()
-DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
 HIGHEST = re.compile(r"^[0-9]{1,40}\Z")  # ASCII digits only: str.isdigit() also takes '٣'
 
 
@@ -62,9 +61,9 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
         problems: dict[str, list[str]] = {}
         if not DEVICE_NAME.match(name):
             problems["name"] = [E.DEVICE_NAME_INVALID.text]
-        if os not in ("O", *phones.PHONES):
+        if os not in platforms.PLATFORMS:
             problems["os"] = [E.OS_INVALID.text]
-        elif os in phones.PHONES and not phones.valid_push_token(os, push_token):
+        elif not platforms.token_ok(os, push_token):
             problems["push_token"] = [E.PUSH_TOKEN_INVALID.text]
         if problems:
             return JSONResponse({"errors": problems, "status": 0, "request": rid},
@@ -76,8 +75,7 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
         )
         # The same hardware, re-installed, keeps its row whatever name it asks for.
         same = hashed is not None and device is not None and device.identifier_hash == hashed
-        if device is not None and not same \
-                and not (os in phones.PHONES and device.os in phones.PHONES):
+        if device is not None and not same and not devices.may_take_over(device, os):
             return _name_taken(rid)  # desktops keep spec §9's duplicate-name error
         if device is None:
             device = Device(public_id=device_id(), user_id=user.id, name=name, os=os,
@@ -85,12 +83,12 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
             session.add(device)
         if hashed is not None:
             device.identifier_hash = hashed
-        key = phones.register(device, os, push_token or None, encrypted)
+        key = devices.register(device, os, push_token or None, encrypted)
         try:
             await session.flush()
         except IntegrityError:  # a concurrent registration of the same name won
             return _name_taken(rid)
-        await phones.release_token_elsewhere(session, device)
+        await devices.release_token_elsewhere(session, device)
         await licenses.start_trial(session, user.id, os, rt.clock.now())
     if key:  # the only time the key leaves the server
         return ok(rid, id=device.public_id, encryption_key=key)
@@ -112,21 +110,8 @@ async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, params.get("device_id"))
         device.last_seen_at = now
-        rows = (await session.execute(
-            select(Delivery, Message, App, Attachment.content_type)
-            .join(Message, Message.id == Delivery.message_id)
-            .join(App, App.id == Message.app_id)
-            .outerjoin(Attachment, Attachment.id == Message.attachment_id)
-            .where(Delivery.device_id == device.id)
-            .order_by(Delivery.id)
-        )).all()
-        expired = {d.id: m.id for d, m, _, _ in rows
-                   if m.expires_at is not None and m.expires_at <= now}
-        if expired:  # an expired message is never shown; it goes as soon as it is seen
-            mids = sorted(set(expired.values()))
-            await _lock_messages(session, mids)
-            await session.execute(delete(Delivery).where(Delivery.id.in_(list(expired))))
-            await purge_messages(session, mids)
+        rows = await queue.waiting(session, device.id)
+        expired = await queue.drop_expired(session, rows, now)
         licensed = await licenses.licensed(session, user.id, now, licenses.terms_of(rt.settings))
         emergency = await receipts.of_messages(
             session, [m.id for _, m, _, _ in rows if m.priority == 2])
@@ -134,8 +119,8 @@ async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
     base = str(request.base_url).rstrip("/")
     messages = [_message_json(d, m, a, ctype, base, emergency.get(m.id))
                 for d, m, a, ctype in rows if d.id not in expired]
-    return ok(rid, messages=messages, user=_user_json(user, address, licensed),
-              device=_device_json(device, user))
+    return ok(rid, messages=messages, user=user_json(user, address, licensed),
+              device=device_json(device, user))
 
 
 def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
@@ -160,29 +145,6 @@ def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
     return out
 
 
-def _user_json(u: User, email_alias: str, licensed: set[str]) -> dict[str, Any]:
-    return {
-        "email": u.email, "created_at": unix(u.created_at),
-        "quiet_hours": bool(u.quiet_start and u.quiet_end),
-        "quiet_start": u.quiet_start or "", "quiet_end": u.quiet_end or "",
-        "timezone": u.timezone, "default_sound": u.default_sound,
-        "is_android_licensed": "A" in licensed, "is_ios_licensed": "I" in licensed,
-        "is_desktop_licensed": "O" in licensed,
-        "first_email_alias": email_alias,  # the gateway address made with the account
-        "quick_quiet_until": 0, "show_team_ad": 0, "show_tipjar": 0,
-    }
-
-
-def _device_json(d: Device, u: User) -> dict[str, Any]:
-    return {
-        "name": d.name, "encryption_enabled": d.encryption_key is not None,
-        "default_sound": u.default_sound,
-        "always_use_default_sound": d.always_use_default_sound,
-        "default_high_priority_sound": u.default_sound,
-        "always_use_default_high_priority_sound": False, "dismissal_sync_enabled": False,
-    }
-
-
 @router.post("/1/devices/{device_id}/update_highest_message.json")
 async def delete_up_to(device_id: str, params: ParamsDep, rt: RuntimeDep,
                        rid: RequestIdDep) -> JSONResponse:
@@ -194,44 +156,5 @@ async def delete_up_to(device_id: str, params: ParamsDep, rt: RuntimeDep,
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, device_id)
-        await _lock_messages(session, list((await session.scalars(
-            select(Delivery.message_id)
-            .where(Delivery.device_id == device.id, Delivery.id <= highest)
-        )).all()))
-        gone = list((await session.scalars(
-            delete(Delivery).where(Delivery.device_id == device.id, Delivery.id <= highest)
-            .returning(Delivery.message_id)
-        )).all())
-        await purge_messages(session, gone)
+        await queue.delete_up_to(session, device.id, highest)
     return ok(rid)
-
-
-async def _lock_messages(session: AsyncSession, message_ids: list[int]) -> None:
-    """Serialize the devices deleting the same messages. Without this, two devices deleting
-    at once on PostgreSQL each still see the other's queue row, and neither deletes the
-    message. Locks are taken in id order, as the dispatcher takes them, so no deadlock."""
-    if message_ids:
-        await session.execute(
-            select(Message.id).where(Message.id.in_(message_ids)).order_by(Message.id)
-            .with_for_update()
-        )
-
-
-async def purge_messages(session: AsyncSession, message_ids: list[int]) -> None:
-    """A message no device still waits for is deleted (unless an open emergency receipt keeps
-    it, to re-alert), and with it an attachment no message still points at: nothing stays on
-    the server. Callers lock the messages first (_lock_messages)."""
-    if not message_ids:
-        return
-    attachment_ids = {a for a in (await session.scalars(
-        delete(Message).where(
-            Message.id.in_(message_ids), Message.dispatched_at.is_not(None),
-            ~exists().where(Delivery.message_id == Message.id),
-            ~receipts.keeps_message(Message.id),
-        ).returning(Message.attachment_id)
-    )).all() if a is not None}
-    if attachment_ids:
-        await session.execute(delete(Attachment).where(
-            Attachment.id.in_(attachment_ids),
-            ~exists().where(Message.attachment_id == Attachment.id),
-        ))

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from overpush.apps import app_for_token
 from overpush.clock import unix
 from overpush.db import insert_ignore
 from overpush.errors import ApiError, E, FieldError
@@ -20,7 +21,6 @@ from overpush.intake.recipients import resolve
 from overpush.models import Device, Glance
 from sqlalchemy import select, update
 
-from services.api.app_auth import app_for_token
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.params import Params

@@ -1,14 +1,14 @@
 """The Groups API (spec §6): delivery groups owned by the account behind the app token.
 
-The operations live in services.api.group_ops, shared with the dashboard."""
+The operations live in overpush.groups, shared with the dashboard."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from overpush import groups
+from overpush.apps import app_for_token
 
-from services.api import group_ops
-from services.api.app_auth import app_for_token
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.params import Params
 from services.api.responses import ok
@@ -24,13 +24,13 @@ async def _owner(rt: RuntimeDep, params: Params) -> int:
 
 @router.post("/1/groups.json")
 async def create(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
-    key = await group_ops.create(rt, await _owner(rt, params), params.get("name"))
+    key = await groups.create(rt, await _owner(rt, params), params.get("name"))
     return ok(rid, group=key)
 
 
 @router.get("/1/groups.json")
 async def list_groups(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
-    rows = await group_ops.groups_of(rt, await _owner(rt, params))
+    rows = await groups.groups_of(rt, await _owner(rt, params))
     return ok(rid, groups=[{"group": key, "name": name} for key, name in rows])
 
 
@@ -38,8 +38,8 @@ async def list_groups(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> J
 async def info(key: str, params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
     owner = await _owner(rt, params)
     async with rt.sessions() as session:
-        group = await group_ops.owned(session, owner, key)
-        members = await group_ops.members(session, group)
+        group = await groups.owned(session, owner, key)
+        members = await groups.members(session, group)
     users = [{"user": m.user, "device": m.device, "memo": m.memo, "disabled": m.disabled}
              for m in members]
     return ok(rid, name=group.name, users=users)
@@ -48,14 +48,14 @@ async def info(key: str, params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -
 @router.post("/1/groups/{key}/add_user.json")
 async def add_user(key: str, params: ParamsDep, rt: RuntimeDep,
                    rid: RequestIdDep) -> JSONResponse:
-    group_ops.memo_of(params.get("memo"))  # a too-long memo is refused before anything else
-    await group_ops.add_member(rt, await _owner(rt, params), key, params.get("user"),
+    groups.memo_of(params.get("memo"))  # a too-long memo is refused before anything else
+    await groups.add_member(rt, await _owner(rt, params), key, params.get("user"),
                                params.get("device"), params.get("memo"))
     return ok(rid)
 
 
 async def _change(key: str, params: Params, rt: RuntimeDep, disabled: bool | None) -> None:
-    await group_ops.change_members(rt, await _owner(rt, params), key, params.get("user"),
+    await groups.change_members(rt, await _owner(rt, params), key, params.get("user"),
                                    params.get("device"), disabled=disabled)
 
 
@@ -83,5 +83,5 @@ async def enable_user(key: str, params: ParamsDep, rt: RuntimeDep,
 
 @router.post("/1/groups/{key}/rename.json")
 async def rename(key: str, params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
-    await group_ops.rename(rt, await _owner(rt, params), key, params.get("name"))
+    await groups.rename(rt, await _owner(rt, params), key, params.get("name"))
     return ok(rid)

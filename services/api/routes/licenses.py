@@ -7,13 +7,13 @@ import re
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from overpush import licenses
+from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
 from overpush.ids import is_key
-from overpush.licensing import platform_code
 from overpush.models import LicenseCredits, User
+from overpush.platforms import platform_code
 from sqlalchemy import func, select, update
 
-from services.api.app_auth import app_for_token
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 

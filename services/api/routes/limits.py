@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from overpush.apps import app_for_token
 from overpush.quota import allowance, limit_of
 
-from services.api.app_auth import app_for_token
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 

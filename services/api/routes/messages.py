@@ -6,17 +6,16 @@ from dataclasses import replace
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from overpush.apps import find_app
+from overpush.attachments import read_attachment
 from overpush.errors import ApiError
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
-from overpush.models import App
 from overpush.quota import allowance, limit_of
 from overpush.runtime import Runtime
-from sqlalchemy import select
 
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
-from services.api.routes.attachments import attachment_of
 
 router = APIRouter()
 
@@ -25,7 +24,8 @@ router = APIRouter()
 async def send_message(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
     try:
         draft = parse_message(params)
-        image = await attachment_of(params)
+        image = await read_attachment(params.files.get("attachment"),
+                                      params.get("attachment_base64"))
         if image is not None:
             draft = replace(draft, attachment=image)
         accepted = await accept(rt, draft, rid)
@@ -39,7 +39,7 @@ async def send_message(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> 
 
 async def _limit_headers(rt: Runtime, token: str | None) -> dict[str, str]:
     async with rt.sessions() as session:
-        app = await session.scalar(select(App).where(App.token == (token or "").strip()))
+        app = await find_app(session, token)
         if app is None:
             return {}
         limit = limit_of(app, rt.settings.app_monthly_limit)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from fastapi import APIRouter
 from overpush.errors import ApiError
 from overpush.models import Device
 from overpush.runtime import Runtime
 from sqlalchemy import select
+from starlette.routing import WebSocketRoute
 
 from services.api.auth import plausible_device_id, user_for_secret
 from services.api.connections import ERROR, NEW_MESSAGES, Connections
@@ -33,15 +36,19 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class Peer:
-    """One device connection, as Connections sees it: something to send frames to."""
+    """One device connection, as Connections sees it: an id, frames out, and a close."""
 
-    __slots__ = ("_send",)
+    __slots__ = ("_send", "ident")
 
     def __init__(self, send: Send) -> None:
         self._send = send
+        self.ident = secrets.token_hex(8)
 
     async def send_bytes(self, data: bytes) -> None:
         await self._send({"type": "websocket.send", "bytes": data})
+
+    async def close(self) -> None:
+        await self._send({"type": "websocket.close", "code": 1000})
 
 
 class PushEndpoint:
@@ -90,6 +97,19 @@ class PushEndpoint:
             pass  # the peer went away while we wrote to it
         finally:
             self.conns.remove(device_id, peer)
+
+
+class _FromApp:
+    """/push inside the FastAPI application (for an app served without `route`): the
+    application's own PushEndpoint, made by create_app with its connections."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint: PushEndpoint = scope["app"].state.push
+        await endpoint(scope, receive, send)
+
+
+router = APIRouter()
+router.routes.append(WebSocketRoute(PATH, _FromApp()))
 
 
 async def _login(rt: Runtime, frame: str) -> str | None:

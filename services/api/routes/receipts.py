@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from overpush import outbox, receipts
+from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
 from overpush.events import ReceiptAcknowledged
 from overpush.ids import is_key
@@ -17,14 +18,6 @@ from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 
 router = APIRouter()
-
-
-async def _app(session: AsyncSession, token: str | None) -> App:
-    token = (token or "").strip()
-    app = await session.scalar(select(App).where(App.token == token)) if is_key(token) else None
-    if app is None:
-        raise ApiError.of(E.TOKEN_INVALID)
-    return app
 
 
 async def _receipt_of_app(session: AsyncSession, app: App, receipt: str) -> Receipt:
@@ -42,7 +35,8 @@ async def _receipt_of_app(session: AsyncSession, app: App, receipt: str) -> Rece
 async def poll(receipt: str, params: ParamsDep, rt: RuntimeDep,
                rid: RequestIdDep) -> JSONResponse:
     async with rt.sessions() as session:
-        row = await _receipt_of_app(session, await _app(session, params.get("token")), receipt)
+        app = await app_for_token(session, params.get("token"))
+        row = await _receipt_of_app(session, app, receipt)
     return ok(rid, **receipts.view(row, rt.clock.now()))
 
 
@@ -50,7 +44,7 @@ async def poll(receipt: str, params: ParamsDep, rt: RuntimeDep,
 async def cancel_by_tag(tag: str, params: ParamsDep, rt: RuntimeDep,
                         rid: RequestIdDep) -> JSONResponse:
     async with rt.sessions() as session, session.begin():
-        app = await _app(session, params.get("token"))
+        app = await app_for_token(session, params.get("token"))
         count = await receipts.cancel(session, receipts.tagged(app.id, tag.strip()),
                                       rt.clock.now())
     return ok(rid, canceled=count)
@@ -60,7 +54,8 @@ async def cancel_by_tag(tag: str, params: ParamsDep, rt: RuntimeDep,
 async def cancel(receipt: str, params: ParamsDep, rt: RuntimeDep,
                  rid: RequestIdDep) -> JSONResponse:
     async with rt.sessions() as session, session.begin():
-        row = await _receipt_of_app(session, await _app(session, params.get("token")), receipt)
+        app = await app_for_token(session, params.get("token"))
+        row = await _receipt_of_app(session, app, receipt)
         # Cancelling a receipt that already stopped changes nothing and is not an error.
         await receipts.cancel(session, Receipt.id == row.id, rt.clock.now())
     return ok(rid)

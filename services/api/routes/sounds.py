@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
+from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
 from overpush.models import CustomSound
 from overpush.sounds import AUDIO_TYPES, BUILTIN_SOUNDS
 from sqlalchemy import select
 
-from services.api.app_auth import app_for_token
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from overpush import subscriptions
+from overpush.apps import app_for_token
+from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError, E
 from overpush.ids import is_key
 from overpush.models import User
 from overpush.sounds import BUILTIN_SOUNDS
 from sqlalchemy import select
 
-from services.api.app_auth import app_for_token
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
-from services.api.routes.client import DEVICE_NAME
 
 router = APIRouter()
 

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from overpush import teams
+from overpush import accounts, teams
 from overpush.errors import ApiError, E
-from overpush.licensing import PLATFORMS
 from overpush.mailer import make_mailer
-from overpush.models import Device, TeamMember, User
+from overpush.models import User
 from overpush.runtime import Runtime
 from sqlalchemy import func, select
 
-from services import admin
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 
@@ -29,22 +26,7 @@ TRUE = ("1", "true", "yes")
 async def show(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
     async with rt.sessions() as session:
         team = await teams.team_for_token(session, params.get("token"))
-        members = (await session.execute(
-            select(User.id, User.user_key, User.email, TeamMember.administrator)
-            .join(TeamMember, TeamMember.user_id == User.id)
-            .where(TeamMember.team_id == team.id).order_by(User.id)
-        )).all()
-        devices = (await session.execute(
-            select(Device.user_id, Device.name, Device.os, Device.enabled)
-            .where(Device.user_id.in_([m.id for m in members])).order_by(Device.id)
-        )).all()
-    users: list[dict[str, Any]] = [{
-        "id": m.user_key, "name": "", "email": m.email,
-        "administrator": bool(m.administrator) or m.id == team.admin_id,
-        "devices": [{"name": d.name, "os": PLATFORMS.get(d.os, d.os), "os_version": "",
-                     "enabled": bool(d.enabled), "administratively_disabled": False}
-                    for d in devices if d.user_id == m.id],
-    } for m in members]
+        users = await teams.members_view(session, team)
     return ok(rid, name=team.name, users=users)
 
 
@@ -62,8 +44,8 @@ async def add_user(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
         if not chosen:
             password = secrets.token_urlsafe(12)
         try:
-            await admin.create_user(rt, email, password)
-        except admin.AdminError:
+            await accounts.create_user(rt, email, password)
+        except accounts.AccountError:
             pass  # created concurrently: use that account
         user_id = await _user_id(rt, email)
         assert user_id is not None

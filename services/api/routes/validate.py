@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from overpush import licenses, subscriptions
+from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
 from overpush.ids import is_key
-from overpush.licensing import PLATFORMS
 from overpush.models import Device, Group, GroupMember, User
+from overpush.platforms import DESKTOP, PLATFORMS
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.app_auth import app_for_token
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 
@@ -21,7 +21,8 @@ router = APIRouter()
 
 
 def licenses_of(os_codes: set[str]) -> list[str]:
-    return sorted({PLATFORMS.get(code, "Desktop") for code in os_codes})
+    # A device of an os we do not know counts as a desktop.
+    return sorted({(PLATFORMS.get(code) or PLATFORMS[DESKTOP]).name for code in os_codes})
 
 
 async def _devices(session: AsyncSession, user_ids: list[int],

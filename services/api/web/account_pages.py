@@ -10,15 +10,16 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from overpush import accounts
 from overpush.errors import ApiError
 from overpush.models import User, WebSession
 from overpush.runtime import Runtime
 from overpush.sounds import BUILTIN_SOUNDS
+from overpush.user_settings import apply_user_settings
 from sqlalchemy import delete, select, update
 
 from services.api.deps import RuntimeDep
-from services.api.routes.settings import apply_user_settings
-from services.api.web import accounts, recovery, wording
+from services.api.web import recovery, wording
 from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfDep, Viewer, ViewerDep
 from services.api.web.wording import Say

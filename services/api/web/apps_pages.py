@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from overpush.icons import IconError, normalise
 from overpush.ids import random_key
 from overpush.models import App, AppIcon, DailyUsage, MailAccount
 from overpush.quota import CENTRAL, allowance, limit_of
@@ -15,9 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import RuntimeDep
-from services.api.web import dashboard
+from services.api.web import dashboard, wording
 from services.api.web.chart import usage_chart
-from services.api.web.icons import IconError, normalise
 from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfDep, ViewerDep
 from services.api.web.wording import Say
@@ -63,7 +63,7 @@ async def register_app(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csrf
         try:
             png = normalise(await icon.read())
         except IconError as exc:
-            return await problem(str(exc))
+            return await dashboard.answer(request, rt, who, wording.explain(exc), **typed)
     now = rt.clock.now()
     app = App(token=random_key(), name=name, owner_id=who.user.id, created_at=now,
               description=description.strip()[:500] or None, url=url.strip()[:512] or None)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
@@ -26,7 +27,6 @@ router = APIRouter(include_in_schema=False)
 Opt = Annotated[str, Form()]
 DEVICE_NOTICES = {"enable": "device_enabled", "disable": "device_disabled",
                   "delete": "device_deleted", "rename": "device_renamed"}
-PLATFORMS = {"O": "Desktop or browser", "I": "iPhone or iPad", "A": "Android"}
 
 
 async def own_apps(rt: Runtime, user_id: int) -> list[App]:
@@ -49,7 +49,7 @@ async def context(rt: Runtime, who: Viewer, just_sent: bool = False) -> dict[str
     apps = await own_apps(rt, uid)
     made = [a for a in apps if a.id != mail_app]
     return {
-        "devices": devices, "apps": apps, "mail_app": mail_app, "platforms": PLATFORMS,
+        "devices": devices, "apps": apps, "mail_app": mail_app,
         "sounds": BUILTIN_SOUNDS, "base_url": rt.settings.base_url,
         "steps": first_run(bool(devices), bool(made), sent, just_sent),
         "test_app": made[0].id if made else None, "form": {},
@@ -93,8 +93,6 @@ async def device_action(request: Request, device_id: int, action: str, rt: Runti
 
 async def _rename(session: AsyncSession, user_id: int, device_id: int, name: str) -> Say | None:
     """Rename one of the user's devices; what is wrong with the name, if anything."""
-    from services.api.routes.client import DEVICE_NAME
-
     if not DEVICE_NAME.match(name):
         return Say("Device names have 1 to 25 letters, digits, _ or -, without spaces.")
     taken = await session.scalar(select(Device.id).where(

@@ -1,63 +1,15 @@
-"""Application icons: uploads checked and resized with Pillow, served at /icons/{id}.png."""
+"""GET /icons/{id}.png: an application's icon, or its placeholder."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-
 from fastapi import APIRouter
 from fastapi.responses import Response
+from overpush.icons import placeholder
 from overpush.models import AppIcon
-from PIL import Image, UnidentifiedImageError
 
 from services.api.deps import RuntimeDep
 
 router = APIRouter(include_in_schema=False)
-SIZE = 72
-MAX_UPLOAD = 2 * 1024 * 1024
-MAX_SIDE = 4096
-
-
-class IconError(Exception):
-    pass
-
-
-def normalise(data: bytes) -> bytes:
-    """A square 72x72 PNG from an uploaded image, or IconError. Pillow's decompression-bomb
-    check stays on; a huge declared size is refused before any pixel is decoded."""
-    if len(data) > MAX_UPLOAD:
-        raise IconError("The icon file is larger than 2 MB. Pick a smaller picture.")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in {"PNG", "JPEG", "GIF", "WEBP", "BMP"}:
-                raise IconError("Icons must be PNG, JPEG, GIF, WebP or BMP pictures. Pick "
-                                "another file, or leave the icon empty.")
-            if max(probe.size) > MAX_SIDE:
-                raise IconError("The picture is larger than 4096 pixels on a side. Pick a "
-                                "smaller one; icons are shown at 72 by 72 pixels.")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as original:
-            rgba = original.convert("RGBA")
-        side = min(rgba.size)
-        left, top = (rgba.width - side) // 2, (rgba.height - side) // 2
-        square = rgba.crop((left, top, left + side, top + side)).resize(
-            (SIZE, SIZE), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        square.save(out, "PNG", optimize=True)
-        return out.getvalue()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        # The person needs what to do next, not the decoder's exception name.
-        raise IconError("That file is not a picture we can read. Pick a PNG, JPEG, GIF, "
-                        "WebP or BMP image, or leave the icon empty.") from None
-
-
-def placeholder(app_id: int) -> bytes:
-    """A plain colour square, stable per application, for apps without an icon."""
-    h = hashlib.sha256(str(app_id).encode()).digest()
-    img = Image.new("RGBA", (SIZE, SIZE), (h[0] // 2 + 64, h[1] // 2 + 64, h[2] // 2 + 64, 255))
-    out = io.BytesIO()
-    img.save(out, "PNG")
-    return out.getvalue()
 
 
 @router.get("/icons/{icon}.png")

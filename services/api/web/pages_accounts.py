@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from overpush import accounts
 from overpush.ids import digest
 from overpush.models import WebSession
 from sqlalchemy import update
 
-from services.api.deps import RuntimeDep
-from services.api.web import accounts, ratelimit, recovery
+from services.api.deps import RuntimeDep, client_of
+from services.api.web import ratelimit, recovery
 from services.api.web.render import page, redirect
 from services.api.web.sessions import (
     SESSION_COOKIE,
@@ -24,10 +25,6 @@ from services.api.web.wording import Say
 
 router = APIRouter(include_in_schema=False)
 F = Annotated[str, Form()]
-
-
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/signup")

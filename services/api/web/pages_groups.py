@@ -1,6 +1,6 @@
 """Dashboard pages for delivery groups (and their members) and e-mail gateway addresses.
 
-Both reuse the domain operations of the API (services.api.group_ops, services.mailgw.aliases):
+Both reuse the domain operations of the API (overpush.groups, overpush.aliases):
 the same checks; their errors are shown in words a person reads (wording.explain), on the
 page that answers the form.
 """
@@ -12,16 +12,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from overpush import aliases, groups
 from overpush.errors import ApiError
 from overpush.sounds import BUILTIN_SOUNDS
 
-from services.api import group_ops
 from services.api.deps import RuntimeDep
 from services.api.web import wording
 from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfDep, Viewer, ViewerDep
 from services.api.web.wording import Say
-from services.mailgw import aliases
 
 router = APIRouter(include_in_schema=False)
 Opt = Annotated[str, Form()]
@@ -31,8 +30,8 @@ MEMBER_ACTIONS = {"remove": None, "disable": True, "enable": False}
 async def _groups(request: Request, rt: RuntimeDep, who: Viewer, status: int = 200,
                   error: Say | None = None) -> HTMLResponse:
     async with rt.sessions() as session:
-        found = [(group, await group_ops.members(session, group))
-                 for group in await group_ops.owned_all(session, who.user.id)]
+        found = [(group, await groups.members(session, group))
+                 for group in await groups.owned_all(session, who.user.id)]
     return await page(request, "groups.html", status, user=who.user, groups=found,
                       error=error)
 
@@ -64,19 +63,19 @@ async def groups_page(request: Request, rt: RuntimeDep, who: ViewerDep) -> HTMLR
 @router.post("/groups")
 async def create_group(request: Request, rt: RuntimeDep, who: ViewerDep, _: CsrfDep,
                        name: Opt = "") -> Response:
-    return await _groups_done(request, rt, who, group_ops.create(rt, who.user.id, name))
+    return await _groups_done(request, rt, who, groups.create(rt, who.user.id, name))
 
 
 @router.post("/groups/{key}/rename")
 async def rename_group(request: Request, key: str, rt: RuntimeDep, who: ViewerDep,
                        _: CsrfDep, name: Opt = "") -> Response:
-    return await _groups_done(request, rt, who, group_ops.rename(rt, who.user.id, key, name))
+    return await _groups_done(request, rt, who, groups.rename(rt, who.user.id, key, name))
 
 
 @router.post("/groups/{key}/members")
 async def add_member(request: Request, key: str, rt: RuntimeDep, who: ViewerDep, _: CsrfDep,
                      user: Opt = "", device: Opt = "", memo: Opt = "") -> Response:
-    return await _groups_done(request, rt, who, group_ops.add_member(
+    return await _groups_done(request, rt, who, groups.add_member(
         rt, who.user.id, key, user, device, memo))
 
 
@@ -86,7 +85,7 @@ async def change_member(request: Request, key: str, action: str, rt: RuntimeDep,
                         device: Opt = "") -> Response:
     if action not in MEMBER_ACTIONS:
         return redirect("/groups")
-    return await _groups_done(request, rt, who, group_ops.change_members(
+    return await _groups_done(request, rt, who, groups.change_members(
         rt, who.user.id, key, user, device, disabled=MEMBER_ACTIONS[action]))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from overpush import platforms
 from overpush.models import User
 
 from services.api.web import wording
@@ -16,6 +17,7 @@ from services.api.web.sessions import csrf_token, finish, signed_in
 from services.api.web.wording import Say
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters["platform"] = platforms.name_of  # "I" -> "iOS"
 
 
 async def page(request: Request, name: str, status: int = 200, *, user: User | None = None,

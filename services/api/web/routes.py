@@ -1,11 +1,11 @@
-"""Mounts the web interface on the API application: pages, static files, the client, the
-security headers of every answer and HTML error pages."""
+"""The web interface: its pages (one router), and what it installs on the API application:
+the security headers of every answer, HTML error pages, and the static files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from overpush.runtime import Runtime
@@ -25,9 +25,26 @@ from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfFailed, LoginRequired
 
 STATIC = Path(__file__).parent / "static"
+router = APIRouter(include_in_schema=False)
+for _module in (pages_accounts, dashboard, apps_pages, account_pages, pages_groups, icons,
+                subscribe):
+    router.include_router(_module.router)
+
+
+@router.get("/client")
+async def client_page() -> FileResponse:
+    return FileResponse(STATIC / "client.html", media_type="text/html")
+
+
+@router.get("/favicon.ico")
+async def favicon() -> FileResponse:
+    return FileResponse(STATIC / "icons" / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 def install(app: FastAPI) -> None:
+    """What the pages need besides routes: security headers on every answer, their error
+    handlers (after the API's own, which they hand API paths to), and the static files."""
     rt: Runtime = app.state.runtime
 
     async def login_required(request: Request, exc: Exception) -> Response:
@@ -38,20 +55,8 @@ def install(app: FastAPI) -> None:
                           text="This form was not sent from this site or has expired. Go "
                                "back, reload the page and try again.")
 
-    async def client_page() -> FileResponse:
-        return FileResponse(STATIC / "client.html", media_type="text/html")
-
-    async def favicon() -> FileResponse:
-        return FileResponse(STATIC / "icons" / "favicon.ico", media_type="image/x-icon",
-                            headers={"Cache-Control": "public, max-age=86400"})
-
     app.add_middleware(SecurityHeaders, hsts_max_age=rt.settings.hsts_max_age)
     error_pages.install(app)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(CsrfFailed, csrf_failed)
-    app.add_api_route("/client", client_page, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages_accounts, dashboard, apps_pages, account_pages, pages_groups, icons,
-                   subscribe):
-        app.include_router(module.router)

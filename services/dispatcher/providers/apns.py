@@ -14,6 +14,7 @@ from aioapns import APNs, NotificationRequest, PushType
 from aioapns.common import NotificationResult
 from aioapns.connection import APNsProductionClientProtocol
 from aioapns.exceptions import ConnectionClosed, ConnectionError, MaxAttemptsExceeded
+from overpush import platforms
 from overpush.settings import Settings
 
 from services.dispatcher.providers.base import Outcome, Push, Result, unsendable
@@ -77,7 +78,7 @@ def request(pm: PhoneMessage) -> NotificationRequest:
 
 
 class ApnsProvider:
-    platforms = frozenset({"I"})
+    name = platforms.APNS.provider
 
     def __init__(self, client: APNs, timeout: float) -> None:
         self._client = client

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from services.dispatcher.fanout import Target
+from overpush.delivery.fanout import Target
 
 if TYPE_CHECKING:
     from services.dispatcher.providers.phone import PhoneMessage
@@ -38,9 +38,13 @@ class Push:
 
 
 class Provider(Protocol):
-    platforms: frozenset[str]  # device `os` codes this provider serves
+    """Serves the channels of the platform table (overpush.platforms) that name it."""
+
+    name: str  # Channel.provider
 
     async def send(self, pushes: Sequence[Push]) -> Sequence[Outcome | Result]: ...
+
+    async def close(self) -> None: ...
 
 
 def as_result(answer: Outcome | Result) -> Result:

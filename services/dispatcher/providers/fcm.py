@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from google.auth.exceptions import GoogleAuthError
+from overpush import platforms
 from overpush.settings import Settings
 
 from services.dispatcher.providers.base import Outcome, Push, Result, unsendable
@@ -79,7 +80,7 @@ def message(pm: PhoneMessage) -> dict[str, Any]:
 
 
 class FcmProvider:
-    platforms = frozenset({"A"})
+    name = platforms.FCM.provider
 
     def __init__(self, http: httpx.AsyncClient, tokens: AccessTokens, project_id: str,
                  timeout: float) -> None:

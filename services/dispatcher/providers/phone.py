@@ -7,8 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from overpush.crypto import seal
-
-from services.dispatcher.alerting import Alert
+from overpush.delivery.alerting import Alert
 
 MAX_PAYLOAD = 4096  # bytes: APNs' limit for alerts, and FCM's for a message's data
 ELLIPSIS = "…"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from overpush import platforms
 from overpush.bus import Bus
 from overpush.events import DevicesNudged
 
@@ -11,7 +12,7 @@ from services.dispatcher.providers.base import Outcome, Push
 
 
 class WebSocketProvider:
-    platforms = frozenset({"O"})
+    name = platforms.WEBSOCKET.provider
 
     def __init__(self, bus: Bus) -> None:
         self._bus = bus
@@ -24,3 +25,6 @@ class WebSocketProvider:
         if ids:
             await self._bus.publish(DevicesNudged(device_ids=ids))
         return [Outcome.DELIVERED] * len(pushes)
+
+    async def close(self) -> None:
+        pass  # holds nothing: the bus belongs to the runtime

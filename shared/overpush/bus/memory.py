@@ -1,7 +1,9 @@
 """In-process bus for the single-machine default: one asyncio queue per group and event type.
 
 It mirrors the RabbitMQ topology (a queue per `<group>.<routing_key>`, competing workers on
-each), so both buses keep one contract (see overpush.bus.Bus).
+each), so both buses keep one contract (see overpush.bus.Bus). Queues hold the event's bytes
+as RabbitMQ carries them (events.encode), and each delivery decodes a fresh copy: a field
+that does not survive serialization fails here as it would on RabbitMQ.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from overpush.bus import Gap, Handler, Unroutable
-from overpush.events import Event
+from overpush.events import Event, decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,14 @@ DRAIN_TIMEOUT = 5.0
 class _Queue:
     name: str
     routing_key: str
-    items: asyncio.Queue[tuple[Event, int]] = field(default_factory=asyncio.Queue)
+    items: asyncio.Queue[tuple[bytes, int]] = field(default_factory=asyncio.Queue)
 
 
 class MemoryBus:
-    def __init__(self) -> None:
+    def __init__(self, *, retry_delays: Sequence[float] = RETRY_DELAYS,
+                 drain_timeout: float = DRAIN_TIMEOUT) -> None:
+        self._retry_delays = tuple(retry_delays)
+        self._drain_timeout = drain_timeout
         self._queues: dict[str, _Queue] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._pending: set[asyncio.Task[None]] = set()
@@ -48,7 +53,7 @@ class MemoryBus:
     async def close(self) -> None:
         if self._open and self._workers:
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(DRAIN_TIMEOUT):
+                async with asyncio.timeout(self._drain_timeout):
                     await asyncio.gather(*(q.items.join() for q in self._queues.values()))
         self._open = False
         tasks = [*self._workers, *self._pending]
@@ -67,8 +72,9 @@ class MemoryBus:
         queues = [q for q in self._queues.values() if q.routing_key == event.routing_key]
         if not queues and event.durable:
             raise Unroutable(f"no group subscribes to {event.routing_key}")
+        body = encode(event)
         for q in queues:
-            q.items.put_nowait((event, 0))
+            q.items.put_nowait((body, 0))
 
     async def subscribe(
         self,
@@ -96,26 +102,32 @@ class MemoryBus:
 
     async def _work(self, q: _Queue, handler: Handler) -> None:
         while True:
-            event, attempt = await q.items.get()
+            body, attempt = await q.items.get()
+            try:
+                event = decode(q.routing_key, body)
+            except Exception:
+                log.exception("undecodable event on %s; dead-lettered", q.name)
+                q.items.task_done()
+                continue
             try:
                 await handler(event)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                if attempt >= len(RETRY_DELAYS):
+                if attempt >= len(self._retry_delays):
                     log.exception("event %s dead-lettered by %s", event.event_id, q.name)
                     self.dead.append((q.name, event))
                     continue
                 log.warning("handler %s failed on %s; retrying", q.name, event.event_id,
                             exc_info=True)
-                self._later(RETRY_DELAYS[attempt], q, event, attempt + 1)
+                self._later(self._retry_delays[attempt], q, body, attempt + 1)
             finally:
                 q.items.task_done()
 
-    def _later(self, delay: float, q: _Queue, event: Event, attempt: int) -> None:
+    def _later(self, delay: float, q: _Queue, body: bytes, attempt: int) -> None:
         async def requeue() -> None:
             await asyncio.sleep(delay)
-            q.items.put_nowait((event, attempt))
+            q.items.put_nowait((body, attempt))
 
         task = asyncio.create_task(requeue())
         self._pending.add(task)

@@ -23,7 +23,7 @@ from aio_pika.abc import (
 )
 
 from overpush.bus import Gap, Handler, Unroutable
-from overpush.events import Event, decode
+from overpush.events import Event, decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,16 @@ DRAIN_TIMEOUT = 20.0
 
 
 class RabbitBus:
-    def __init__(self, url: str, prefix: str = "overpush") -> None:
+    def __init__(self, url: str, prefix: str = "overpush", *,
+                 delivery_limit: int = DELIVERY_LIMIT, retry_delay_cap: float = RETRY_DELAY_CAP,
+                 publish_timeout: float = PUBLISH_TIMEOUT,
+                 drain_timeout: float = DRAIN_TIMEOUT) -> None:
         self._url = url
         self._prefix = prefix
+        self._delivery_limit = delivery_limit
+        self._retry_delay_cap = retry_delay_cap
+        self._publish_timeout = publish_timeout
+        self._drain_timeout = drain_timeout
         self._conn: AbstractRobustConnection | None = None
         self._pub: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -89,11 +96,11 @@ class RabbitBus:
                 log.debug("consumer %s not cancelled", tag, exc_info=True)
         await asyncio.sleep(0)  # let deliveries received before CancelOk start their handler
         try:
-            async with asyncio.timeout(DRAIN_TIMEOUT):
+            async with asyncio.timeout(self._drain_timeout):
                 await self._idle.wait()
         except TimeoutError:
             log.warning("%d handlers still running after %.0f s; the broker will redeliver "
-                        "their messages", self._inflight, DRAIN_TIMEOUT)
+                        "their messages", self._inflight, self._drain_timeout)
 
     async def healthy(self) -> bool:
         # A robust connection is not "closed" while it reconnects; `connected` says whether
@@ -107,7 +114,7 @@ class RabbitBus:
         if exchange is None:
             raise ConnectionError("the RabbitMQ bus is not started, or closed")
         message = aio_pika.Message(
-            event.model_dump_json().encode(),
+            encode(event),
             content_type="application/json",
             message_id=event.event_id,
             delivery_mode=(
@@ -121,10 +128,9 @@ class RabbitBus:
             # The deadline also covers waiting for the channel while the robust connection
             # reconnects (aio-pika waits for it without a limit): a publish never hangs, it
             # fails, and the outbox keeps the event for a later sweep.
-            async with asyncio.timeout(PUBLISH_TIMEOUT):
-                await exchange.publish(
-                    message, event.routing_key, mandatory=event.durable, timeout=PUBLISH_TIMEOUT
-                )
+            async with asyncio.timeout(self._publish_timeout):
+                await exchange.publish(message, event.routing_key, mandatory=event.durable,
+                                       timeout=self._publish_timeout)
         except aiormq.exceptions.PublishError as exc:
             raise Unroutable(f"no queue is bound for {event.routing_key}") from exc
 
@@ -155,7 +161,7 @@ class RabbitBus:
                     arguments={
                         "x-queue-type": "quorum",
                         "x-dead-letter-exchange": self.dead_exchange_name,
-                        "x-delivery-limit": DELIVERY_LIMIT,
+                        "x-delivery-limit": self._delivery_limit,
                     },
                 )
             await queue.bind(exchange, ev.routing_key)
@@ -200,7 +206,7 @@ class RabbitBus:
                             group, event.event_id, count + 1, exc_info=True)
                 # Back off before handing it back so a failing dependency is not hammered;
                 # the queue's delivery limit dead-letters it eventually.
-                await asyncio.sleep(min(0.1 * 2**count, RETRY_DELAY_CAP))
+                await asyncio.sleep(min(0.1 * 2**count, self._retry_delay_cap))
                 await _settle(message.reject(requeue=True))
                 return
             await _settle(message.ack())

@@ -96,6 +96,7 @@ async def _alone(rt: Runtime, request: Request) -> Outcome:
 async def _decide_and_write(session: AsyncSession, rt: Runtime, requests: Sequence[Request],
                             ) -> tuple[list[Outcome | None], list[_Plan]]:
     """Refusals are in the outcomes; the admitted plans still need their answers."""
+    rt.metrics.intake_batch.observe(len(requests))
     now = rt.clock.now()
     outcomes: list[Outcome | None] = [None] * len(requests)
     plans = await _lookups(session, requests, outcomes)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from overpush import callbacks
 from overpush.attachments import CheckedImage
+from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError, E, FieldError
 from overpush.html import sanitize
 from overpush.ids import is_key
@@ -18,7 +19,6 @@ MESSAGE_MAX = 1024
 TITLE_MAX = 250
 URL_MAX = 512
 URL_TITLE_MAX = 100
-DEVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
 # Built-in and custom sound names alike (spec §0); whether the name exists for the app is
 # decided in accept, once the app is known.
 SOUND_NAME = re.compile(r"^[A-Za-z0-9_-]{1,20}$")

@@ -41,7 +41,7 @@ class User(Base):
     default_sound: Mapped[str] = mapped_column(
         String(40), default="pushover", server_default="pushover"
     )
-    # Hex key of HMAC-SHA256 over device identifiers (services/api/device_identity.py).
+    # Hex key of HMAC-SHA256 over device identifiers (overpush/device_identity.py).
     device_salt: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # E.164 number for a team's unacknowledged-emergency SMS (`overpush admin team set-phone`).
     phone_number: Mapped[str | None] = mapped_column(String(20), nullable=True)

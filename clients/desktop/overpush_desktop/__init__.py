@@ -1,0 +1,1 @@
+"""overpush-desktop: a Linux desktop receiver for any Overpush (Open Client API) server."""

@@ -1,0 +1,1 @@
+"""Operator commands (`overpush admin ...`): one module per subject, helpers in lookup."""

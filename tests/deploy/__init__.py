@@ -1,0 +1,1 @@
+"""The container image and the manifests, built and run for real."""

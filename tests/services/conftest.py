@@ -1,0 +1,48 @@
+"""Fixtures of the service tests (every service in this process, real HTTP, both backends):
+Ann with her laptop, an application of hers, and a server that enforces licences."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from overpush.clock import FixedClock
+from overpush.settings import Settings
+
+from services.runner import Runner
+from testkit.servers import running
+from tests.factories import Person, make_app, person
+from tests.services.licensing_support import T0
+
+
+@pytest.fixture
+def ann_connects() -> bool:
+    """Whether Ann's laptop opens its WebSocket; a module that tests the log-in itself
+    overrides this with False."""
+    return True
+
+
+@pytest.fixture
+async def ann(server: Runner, http: httpx.AsyncClient, base_url: str,
+              ann_connects: bool) -> AsyncIterator[Person]:
+    """A user with one registered desktop device, "laptop"."""
+    p = await person(server.rt, http, base_url, "laptop", connect=ann_connects)
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+async def token(server: Runner, ann: Person) -> str:
+    """An application of Ann's, "Backups"."""
+    return await make_app(server.rt, ann.account, "Backups")
+
+
+@pytest.fixture
+async def enforcing(settings: Settings) -> AsyncIterator[tuple[Runner, FixedClock]]:
+    """Every service with licensing enforced (the tests' rule; installations default off),
+    on a clock the test moves."""
+    clock = FixedClock(T0)
+    async with running(settings.model_copy(update={"licensing_enforced": True}),
+                       clock=clock) as runner:
+        yield runner, clock

@@ -1,0 +1,35 @@
+"""Fixtures of the web-page tests (every service in this process, both backends): a server
+that writes its mail to a folder, and a browser-like client, fresh or signed in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from overpush.settings import Settings
+
+from services.runner import Runner
+from tests.web.helpers import PASSWORD, VIEWER, Browser, signed_in_as
+
+
+@pytest.fixture
+def mail_dir(settings: Settings, tmp_path: Path) -> Path:
+    """Where the server writes its mail (asked for before `server`, so it starts with it)."""
+    settings.mail_dir = str(tmp_path / "mail")
+    return tmp_path / "mail"
+
+
+@pytest.fixture
+async def browser(mail_dir: Path, server: Runner, base_url: str) -> AsyncIterator[Browser]:
+    """A browser with no session yet."""
+    b = Browser(base_url)
+    yield b
+    await b.close()
+
+
+@pytest.fixture
+async def signed_in(mail_dir: Path, server: Runner, base_url: str) -> AsyncIterator[Browser]:
+    """A browser that signed up as VIEWER (password PASSWORD), confirmed, and logged in."""
+    async with signed_in_as(base_url, mail_dir, VIEWER, PASSWORD) as b:
+        yield b
