@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast lint bench clean
+.PHONY: install run test test-fast lint bench clean vendor
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -12,7 +12,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,desktop]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core (accessibility checks in the browser tests) is a test asset, fetched from the npm
+# registry at its pinned version and checked; it is not shipped in the package.
+AXE    := tests/browser/vendor/axe-core/axe.min.js
+$(AXE): scripts/vendor_assets.toml | $(STAMP)
+	$(PY) scripts/vendor_assets.py --use test
+	touch $(AXE)
+
+install: $(STAMP) $(AXE)
+
+## Re-fetch every pinned front-end asset from the npm registry (after editing
+## scripts/vendor_assets.toml) and check each against its sha256
+vendor: install
+	$(PY) scripts/vendor_assets.py
 
 ## Every service in one process on SQLite and the in-process bus, at http://127.0.0.1:8000
 run: install
@@ -29,7 +41,7 @@ test-fast: install
 	$(PY) -m pytest -m "not slow and not browser" tests/unit tests/contract $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check shared services clients testkit tests bench
+	$(VENV)/bin/ruff check shared services clients testkit tests bench scripts
 	$(VENV)/bin/mypy
 
 ## Throughput, latency and memory figures (see bench/README.md)

@@ -39,9 +39,8 @@ def normalise(data: bytes) -> bytes:
         out = io.BytesIO()
         square.save(out, "PNG", optimize=True)
         return out.getvalue()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise IconError.of(E.ICON_UNREADABLE, f"That file is not an image we can use "
-                                              f"({type(exc).__name__}).") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise IconError.of(E.ICON_UNREADABLE) from None
 
 
 def placeholder(app_id: int) -> bytes:

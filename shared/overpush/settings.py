@@ -45,7 +45,11 @@ class Settings(BaseSettings):
     max_request_bytes: int = 8 * 1024 * 1024
 
     # Where people reach this installation; used in links we e-mail. Empty: http://host:port.
+    # An https URL also makes the browser cookies Secure with the __Host- prefix.
     public_url: str = ""
+    # Strict-Transport-Security max-age in seconds on every answer; 0 sends none. Set it
+    # (e.g. 31536000) only when every visitor reaches this installation over TLS.
+    hsts_max_age: int = 0
     # Outbound mail (sign-up, resets, device-disabled notices): an SMTP relay such as
     # smtp://user:pass@host:25, smtp+starttls://host:587 or smtps://host:465; when empty,
     # mail is written to mail_dir as .eml files and logged with its links.
@@ -127,6 +131,10 @@ class Settings(BaseSettings):
     mail_rate_per_minute: float = 60.0
     mail_rate_burst: int = 30
     smtp_timeout: float = 60.0
+
+    @property
+    def https(self) -> bool:
+        return self.public_url.lower().startswith("https://")
 
     @property
     def is_sqlite(self) -> bool:

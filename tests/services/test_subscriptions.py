@@ -94,7 +94,7 @@ async def test_clone_link_gives_the_visitor_a_copy(server: Runner, base_url: str
     assert (await browser.log_in(visitor.email, PASSWORD)).status_code == 303
     r = await browser.submit(path, path, {})
     assert r.status_code == 200
-    found = re.search(r"Your API token: ([A-Za-z0-9]{30})", r.text)
+    found = re.search(r'<code id="notice-value">([A-Za-z0-9]{30})</code>', r.text)
     assert found and found.group(1) != token
     async with rt.sessions() as session:
         copy = await session.scalar(select(App).where(App.token == found.group(1)))

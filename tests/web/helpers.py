@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,8 +12,17 @@ from pathlib import Path
 import httpx
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+ALERT = re.compile(r'class="alert error" role="alert"><p>(.*?)</p>', re.S)
 PASSWORD = "a fine password"
 VIEWER = "dee@example.com"  # who the `signed_in` fixture signs in as
+
+
+def problem_of(r: httpx.Response) -> str:
+    """The problem a page answered a form with (status 400, the text of its red alert)."""
+    assert r.status_code == 400, (r.status_code, r.headers.get("location"))
+    found = ALERT.search(r.text)
+    assert found, r.text[:500]
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1)))
 
 
 class Browser:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.runner import Runner
 from testkit.device import DesktopDevice
-from tests.web.helpers import PASSWORD, VIEWER, Browser
+from tests.web.helpers import PASSWORD, VIEWER, Browser, problem_of
 
 
 async def test_devices_and_test_notification(signed_in: Browser, server: Runner,
@@ -26,10 +26,12 @@ async def test_devices_and_test_notification(signed_in: Browser, server: Runner,
         assert device_row
         pk = device_row.group(1)
 
+        r = await signed_in.submit("/", "/apps", {"name": "Test sender"})
+        app_id = r.headers["location"].rsplit("/", 1)[1]
         r = await signed_in.submit("/", "/test", {"message": "Hello from the dashboard",
-                                                  "device": "laptop", "sound": "bugle",
-                                                  "priority": "1"})
-        assert r.headers["location"] == "/?sent=1"
+                                                  "app": app_id, "device": "laptop",
+                                                  "sound": "bugle", "priority": "1"})
+        assert r.headers["location"] == "/?notice=test_sent"
         assert await device.frame_other_than_keepalive() == b"!"
         [m] = await device.sync(http)
         assert (m["message"], m["sound"], m["priority"]) == ("Hello from the dashboard",
@@ -37,7 +39,7 @@ async def test_devices_and_test_notification(signed_in: Browser, server: Runner,
         await device.close()
 
     r = await signed_in.submit("/", f"/devices/{pk}/rename", {"name": "bad name!"})
-    assert "error=" in r.headers["location"]
+    assert "Device names have 1 to 25" in problem_of(r)
     await signed_in.submit("/", f"/devices/{pk}/rename", {"name": "workstation"})
     await signed_in.submit("/", f"/devices/{pk}/disable", {})
     async with server.rt.sessions() as s:
@@ -49,23 +51,23 @@ async def test_devices_and_test_notification(signed_in: Browser, server: Runner,
 
 
 async def test_quiet_hours_and_default_sound(signed_in: Browser, server: Runner) -> None:
-    r = await signed_in.submit("/", "/settings/alerts", {
+    r = await signed_in.submit("/account", "/settings/alerts", {
         "quiet_start": "22:00", "quiet_end": "07:00", "timezone": "Europe/Berlin",
         "default_sound": "cosmic"})
-    assert r.headers["location"] == "/?saved=1"
+    assert r.headers["location"] == "/account?notice=settings_saved"
     async with server.rt.sessions() as s:
         u = await s.scalar(select(User).where(User.email == VIEWER))
         assert u is not None
         assert (u.quiet_start, u.quiet_end, u.timezone, u.default_sound) == \
             ("22:00", "07:00", "Europe/Berlin", "cosmic")
-    r = await signed_in.submit("/", "/settings/alerts", {
+    r = await signed_in.submit("/account", "/settings/alerts", {
         "quiet_start": "25:00", "quiet_end": "07:00", "timezone": "Europe/Berlin",
         "default_sound": "cosmic"})
-    assert "error=" in r.headers["location"]
-    r = await signed_in.submit("/", "/settings/alerts", {
+    assert "Quiet hours need both" in problem_of(r)
+    r = await signed_in.submit("/account", "/settings/alerts", {
         "quiet_start": "", "quiet_end": "", "timezone": "Mars/Olympus", "default_sound": "x"})
-    assert "error=" in r.headers["location"]
-    page = await signed_in.get("/?saved=1")
+    assert "Pick a time zone" in problem_of(r)
+    page = await signed_in.get("/account?notice=settings_saved")
     assert 'value="22:00"' in page.text and "Settings saved" in page.text
 
 

@@ -8,20 +8,20 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from overpush import accounts
 from overpush.ids import digest
-from overpush.models import User, WebSession
-from sqlalchemy import delete, update
+from overpush.models import WebSession
+from sqlalchemy import update
 
 from services.api.deps import RuntimeDep, client_of
-from services.api.web import ratelimit
+from services.api.web import ratelimit, recovery
 from services.api.web.render import page, redirect
 from services.api.web.sessions import (
     SESSION_COOKIE,
     CsrfDep,
-    ViewerDep,
     end_session,
     session_of,
     start_session,
 )
+from services.api.web.wording import Say
 
 router = APIRouter(include_in_schema=False)
 F = Annotated[str, Form()]
@@ -29,7 +29,7 @@ F = Annotated[str, Form()]
 
 @router.get("/signup")
 async def signup_form(request: Request) -> HTMLResponse:
-    return page(request, "signup.html")
+    return await page(request, "signup.html")
 
 
 @router.post("/signup")
@@ -38,25 +38,28 @@ async def signup(request: Request, rt: RuntimeDep, _: CsrfDep, email: F,
     try:
         await accounts.sign_up(rt, email, password)
     except accounts.AccountError as exc:
-        return page(request, "signup.html", 400, error=str(exc), email=email)
-    return page(request, "notice.html", title="Check your mail",
-                text=f"We sent a confirmation link to {email}. Open it to confirm your "
-                     "address, then log in.")
+        return await page(request, "signup.html", 400, error=str(exc), email=email)
+    return await page(request, "notice.html", title="Check your mail",
+                      text=f"We sent a confirmation link to {email}. Open it to confirm your "
+                           "address, then log in.")
 
 
 @router.get("/confirm/{token}")
 async def confirm(request: Request, token: str, rt: RuntimeDep) -> HTMLResponse:
     if await accounts.confirm(rt, token):
-        return page(request, "notice.html", title="Address confirmed",
-                    text="Your e-mail address is confirmed. You can now register applications.",
-                    link=("/", "Go to your dashboard"))
-    return page(request, "notice.html", 400, title="Link not valid",
-                text="This confirmation link is unknown, used or expired.")
+        return await page(request, "notice.html", title="Address confirmed",
+                          text="Your e-mail address is confirmed. You can now create "
+                               "applications and send notifications.",
+                          link=("/", "Go to your dashboard"))
+    return await page(request, "notice.html", 400, title="Link not valid",
+                      text="This confirmation link is unknown, used or expired. Log in: the "
+                           "dashboard says whether your address still needs confirming.",
+                      link=("/login", "Log in"))
 
 
 @router.get("/login")
 async def login_form(request: Request) -> HTMLResponse:
-    return page(request, "login.html")
+    return await page(request, "login.html")
 
 
 @router.post("/login")
@@ -64,13 +67,14 @@ async def login(request: Request, rt: RuntimeDep, _: CsrfDep, email: F,
                 password: F) -> Response:
     client = client_of(request)
     if await ratelimit.blocked(rt, email, client):
-        return page(request, "login.html", 429, email=email,
-                    error="Too many failed log-ins. Wait a few minutes and try again.")
+        return await page(request, "login.html", 429, email=email,
+                          error="Too many failed log-ins. Wait a few minutes and try again.")
     user = await accounts.authenticate(rt, email, password)
     if user is None:
         await ratelimit.record_failure(rt, email, client)
-        return page(request, "login.html", 400, email=email,
-                    error="Wrong e-mail address or password.")
+        return await page(request, "login.html", 400, email=email, error=Say(
+            "Wrong e-mail address or password. Check both, or choose a new password.",
+            "/reset", "Reset your password"))
     await ratelimit.clear(rt, email)
     response = redirect("/login/2fa" if user.totp_enabled else "/")
     await start_session(rt, request, response, user, pending_2fa=user.totp_enabled)
@@ -79,7 +83,7 @@ async def login(request: Request, rt: RuntimeDep, _: CsrfDep, email: F,
 
 @router.get("/login/2fa")
 async def second_factor_form(request: Request) -> HTMLResponse:
-    return page(request, "twofa_login.html")
+    return await page(request, "twofa_login.html")
 
 
 @router.post("/login/2fa")
@@ -88,9 +92,20 @@ async def second_factor(request: Request, rt: RuntimeDep, _: CsrfDep, code: F) -
     if found is None:
         return redirect("/login")
     web, user = found
+    if not web.pending_2fa:
+        return redirect("/")
+    if await ratelimit.blocked(rt, user.email, client_of(request)):
+        return await page(request, "twofa_login.html", 429, lookup=False,
+                          error="Too many wrong codes. Wait a few minutes and try again.")
     if not accounts.totp_ok(user, code):
-        await ratelimit.record_failure(rt, user.email, client_of(request))
-        return page(request, "twofa_login.html", 400, error="That code is not right.")
+        # Instead of a code from the app, one of the recovery codes (each works once).
+        async with rt.sessions() as session, session.begin():
+            spent = await recovery.use(session, user.id, code, rt.clock.now())
+        if not spent:
+            await ratelimit.record_failure(rt, user.email, client_of(request))
+            return await page(request, "twofa_login.html", 400, lookup=False, error=(
+                "That code did not match. Type the code your authenticator app shows now, "
+                "or one of your recovery codes."))
     async with rt.sessions() as session, session.begin():
         await session.execute(update(WebSession).where(WebSession.digest == web.digest)
                               .values(pending_2fa=False))
@@ -106,20 +121,20 @@ async def logout(request: Request, rt: RuntimeDep, _: CsrfDep) -> Response:
 
 @router.get("/reset")
 async def reset_request_form(request: Request) -> HTMLResponse:
-    return page(request, "reset_request.html")
+    return await page(request, "reset_request.html")
 
 
 @router.post("/reset")
 async def reset_request(request: Request, rt: RuntimeDep, _: CsrfDep, email: F) -> Response:
     await accounts.request_reset(rt, email)
-    return page(request, "notice.html", title="Check your mail",
-                text="If an account uses that address, we sent it a link to choose a new "
-                     "password.")
+    return await page(request, "notice.html", title="Check your mail",
+                      text="If an account uses that address, we sent it a link to choose a new "
+                           "password.")
 
 
 @router.get("/reset/{token}")
 async def reset_form(request: Request, token: str) -> HTMLResponse:
-    return page(request, "reset.html", token=token)
+    return await page(request, "reset.html", token=token)
 
 
 @router.post("/reset/{token}")
@@ -128,58 +143,13 @@ async def reset(request: Request, token: str, rt: RuntimeDep, _: CsrfDep,
     try:
         done = await accounts.reset(rt, token, password)
     except accounts.AccountError as exc:
-        return page(request, "reset.html", 400, token=token, error=str(exc))
+        return await page(request, "reset.html", 400, token=token, error=str(exc))
     if not done:
-        return page(request, "notice.html", 400, title="Link not valid",
-                    text="This reset link is unknown, used or expired.")
-    return page(request, "notice.html", title="Password changed",
-                text="Your password is changed. Log in with the new one.",
-                link=("/login", "Log in"))
-
-
-@router.get("/settings/2fa")
-async def twofa_setup(request: Request, rt: RuntimeDep, who: ViewerDep) -> HTMLResponse:
-    import io
-
-    import qrcode
-    import qrcode.image.svg
-
-    secret = accounts.new_totp_secret()
-    buf = io.BytesIO()
-    qrcode.make(accounts.totp_uri(who.user, secret),
-                image_factory=qrcode.image.svg.SvgPathImage).save(buf)
-    return page(request, "twofa_setup.html", user=who.user, secret=secret,
-                qr_svg=buf.getvalue().decode())
-
-
-@router.post("/settings/2fa")
-async def twofa_enable(request: Request, rt: RuntimeDep, who: ViewerDep, _: CsrfDep,
-                       secret: F, code: F) -> Response:
-    probe = User(totp_secret=secret, totp_enabled=True)
-    if not accounts.totp_ok(probe, code):
-        return page(request, "notice.html", 400, title="Code not accepted",
-                    text="The code did not match. Scan the QR code again and retry.",
-                    link=("/settings/2fa", "Try again"))
-    async with rt.sessions() as session, session.begin():
-        await session.execute(update(User).where(User.id == who.user.id)
-                              .values(totp_secret=secret, totp_enabled=True))
-        # Other signed-in browsers must pass the new second factor too.
-        await session.execute(delete(WebSession).where(
-            WebSession.user_id == who.user.id, WebSession.digest != who.session_digest))
-    return redirect("/")
-
-
-@router.post("/settings/2fa/disable")
-async def twofa_disable(request: Request, rt: RuntimeDep, who: ViewerDep, _: CsrfDep,
-                        code: F) -> Response:
-    if not accounts.totp_ok(who.user, code):
-        return page(request, "notice.html", 400, title="Code not accepted",
-                    text="Enter a current code from your authenticator to turn it off.",
-                    link=("/", "Back"))
-    async with rt.sessions() as session, session.begin():
-        await session.execute(update(User).where(User.id == who.user.id)
-                              .values(totp_secret=None, totp_enabled=False))
-    return redirect("/")
+        return await page(request, "notice.html", 400, title="Link not valid",
+                          text="This reset link is unknown, used or expired.")
+    return await page(request, "notice.html", title="Password changed",
+                      text="Your password is changed. Log in with the new one.",
+                      link=("/login", "Log in"))
 
 
 __all__ = ["SESSION_COOKIE", "digest", "router"]

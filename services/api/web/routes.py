@@ -1,5 +1,5 @@
-"""The web interface: its pages (one router), and the error handlers and static files it
-installs on the API application."""
+"""The web interface: its pages (one router), and what it installs on the API application:
+the security headers of every answer, HTML error pages, and the static files."""
 
 from __future__ import annotations
 
@@ -8,14 +8,26 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
+from overpush.runtime import Runtime
 
-from services.api.web import dashboard, icons, pages_accounts, pages_groups, subscribe
+from services.api.web import (
+    account_pages,
+    apps_pages,
+    dashboard,
+    error_pages,
+    icons,
+    pages_accounts,
+    pages_groups,
+    subscribe,
+)
+from services.api.web.headers import SecurityHeaders
 from services.api.web.render import page, redirect
 from services.api.web.sessions import CsrfFailed, LoginRequired
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
-for _module in (pages_accounts, dashboard, pages_groups, icons, subscribe):
+for _module in (pages_accounts, dashboard, apps_pages, account_pages, pages_groups, icons,
+                subscribe):
     router.include_router(_module.router)
 
 
@@ -24,16 +36,27 @@ async def client_page() -> FileResponse:
     return FileResponse(STATIC / "client.html", media_type="text/html")
 
 
+@router.get("/favicon.ico")
+async def favicon() -> FileResponse:
+    return FileResponse(STATIC / "icons" / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 def install(app: FastAPI) -> None:
-    """What the pages need besides routes: their error handlers, and the static files."""
+    """What the pages need besides routes: security headers on every answer, their error
+    handlers (after the API's own, which they hand API paths to), and the static files."""
+    rt: Runtime = app.state.runtime
+
     async def login_required(request: Request, exc: Exception) -> Response:
         return redirect("/login")
 
     async def csrf_failed(request: Request, exc: Exception) -> Response:
-        return page(request, "notice.html", 403, title="Form expired",
-                    text="This form was not sent from this site or has expired. Go back, "
-                         "reload the page and try again.")
+        return await page(request, "notice.html", 403, title="Form expired",
+                          text="This form was not sent from this site or has expired. Go "
+                               "back, reload the page and try again.")
 
+    app.add_middleware(SecurityHeaders, hsts_max_age=rt.settings.hsts_max_age)
+    error_pages.install(app)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(CsrfFailed, csrf_failed)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

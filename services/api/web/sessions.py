@@ -21,6 +21,10 @@ from sqlalchemy import delete, select
 
 SESSION_COOKIE = "op_session"
 CSRF_COOKIE = "op_csrf"
+# With an https public URL the cookies carry this prefix: the browser then accepts them only
+# when Secure, for path / and without a Domain, so no sibling host or plain-http page can set
+# or shadow them.
+HOST_PREFIX = "__Host-"
 
 
 class LoginRequired(Exception):
@@ -37,15 +41,25 @@ class Viewer:
     session_digest: str
 
 
+def _https(request: Request) -> bool:
+    rt: Runtime = request.app.state.runtime
+    return rt.settings.https
+
+
+def cookie_name(request: Request, base: str) -> str:
+    return HOST_PREFIX + base if _https(request) else base
+
+
 def secure(request: Request) -> bool:
     # Behind TLS (directly or via an Ingress that sets X-Forwarded-Proto) cookies are Secure.
-    return request.url.scheme == "https" or \
+    return _https(request) or request.url.scheme == "https" or \
         request.headers.get("x-forwarded-proto", "") == "https"
 
 
 def csrf_token(request: Request) -> str:
     """The token to put in forms: the cookie's, or a new one (set on the response)."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    token = request.cookies.get(cookie_name(request, CSRF_COOKIE)) or \
+        getattr(request.state, "new_csrf", None)
     if token is None:
         token = secrets.token_urlsafe(32)
         request.state.new_csrf = token
@@ -56,7 +70,8 @@ def finish(request: Request, response: Response) -> Response:
     """Set the CSRF cookie if this request made one."""
     new = getattr(request.state, "new_csrf", None)
     if new is not None:
-        response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax",
+        response.set_cookie(cookie_name(request, CSRF_COOKIE), new, httponly=True,
+                            samesite="lax",
                             secure=secure(request), path="/")
     return response
 
@@ -64,7 +79,7 @@ def finish(request: Request, response: Response) -> Response:
 async def check_csrf(request: Request) -> None:
     form = await request.form()
     sent = str(form.get("csrf", ""))
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    cookie = request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
     if not cookie or not hmac.compare_digest(sent, cookie):
         raise CsrfFailed()
 
@@ -78,21 +93,23 @@ async def start_session(rt: Runtime, request: Request, response: Response, user:
             digest=digest(token), user_id=user.id, pending_2fa=pending_2fa, created_at=now,
             expires_at=now + timedelta(days=rt.settings.web_session_days),
         ))
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+    response.set_cookie(cookie_name(request, SESSION_COOKIE), token, httponly=True,
+                        samesite="lax",
                         secure=secure(request), path="/",
                         max_age=rt.settings.web_session_days * 86400)
 
 
 async def end_session(rt: Runtime, request: Request, response: Response) -> None:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(cookie_name(request, SESSION_COOKIE))
     if token:
         async with rt.sessions() as session, session.begin():
             await session.execute(delete(WebSession).where(WebSession.digest == digest(token)))
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(cookie_name(request, SESSION_COOKIE), path="/",
+                           secure=secure(request), httponly=True, samesite="lax")
 
 
 async def session_of(rt: Runtime, request: Request) -> tuple[WebSession, User] | None:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(cookie_name(request, SESSION_COOKIE))
     if not token:
         return None
     async with rt.sessions() as session:
@@ -103,6 +120,13 @@ async def session_of(rt: Runtime, request: Request) -> tuple[WebSession, User] |
     if row is None or row[0].expires_at <= rt.clock.now():
         return None
     return row[0], row[1]
+
+
+async def signed_in(request: Request) -> User | None:
+    """The fully signed-in user of this request, if any (for the header of every page)."""
+    rt: Runtime = request.app.state.runtime
+    found = await session_of(rt, request)
+    return None if found is None or found[0].pending_2fa else found[1]
 
 
 async def viewer(request: Request) -> Viewer:

@@ -199,6 +199,8 @@ class ApiErrors:
     )
     NOT_FOUND = _e("not_found", 404, None, "not found", "no such API call")
     METHOD_NOT_ALLOWED = _e("method_not_allowed", 405, None, "invalid", "method not allowed")
+    INTERNAL = _e("internal", 500, None, "internal error",
+                  "internal server error; it was logged")
     UNAVAILABLE = _e(
         "unavailable", 503, None, "unavailable",
         "service temporarily unavailable; try again in a few seconds",

@@ -40,13 +40,17 @@ class LocalErrors:
     ACCOUNT_EXISTS = _e("account_exists", 400, "email", "taken",
                         "An account with this e-mail address already exists.")
     ICON_TOO_LARGE = _e("icon_too_large", 400, "icon", "invalid",
-                        "The icon file is larger than 2 MB.")
+                        "The icon file is larger than 2 MB. Pick a smaller picture.")
     ICON_FORMAT = _e("icon_format", 400, "icon", "invalid",
-                     "Upload a PNG, JPEG, GIF, WebP or BMP image.")
+                     "Icons must be PNG, JPEG, GIF, WebP or BMP pictures. Pick another file, "
+                     "or leave the icon empty.")
     ICON_TOO_WIDE = _e("icon_too_wide", 400, "icon", "invalid",
-                       "The icon is larger than 4096 pixels on a side.")
+                       "The picture is larger than 4096 pixels on a side. Pick a smaller one; "
+                       "icons are shown at 72 by 72 pixels.")
+    # What to do next, never the decoder's exception name.
     ICON_UNREADABLE = _e("icon_unreadable", 400, "icon", "invalid",
-                         "That file is not an image we can use.")
+                         "That file is not a picture we can read. Pick a PNG, JPEG, GIF, WebP "
+                         "or BMP image, or leave the icon empty.")
 
     # The command line: an operator command that cannot be done (the text says why, in the
     # operator's words), and a service choice `overpush run` refuses (exit status 2).

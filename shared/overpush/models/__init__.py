@@ -30,7 +30,7 @@ from overpush.models.sending import (
 )
 from overpush.models.subscriptions import Subscription
 from overpush.models.teams import SmsAlert, Team, TeamMember
-from overpush.models.web import AccountToken, AppIcon, LoginAttempts, WebSession
+from overpush.models.web import AccountToken, AppIcon, LoginAttempts, RecoveryCode, WebSession
 
 __all__ = [
     "AccountToken",
@@ -62,6 +62,7 @@ __all__ = [
     "ReceiptCallback",
     "ReceiptMessage",
     "ReceiptTag",
+    "RecoveryCode",
     "SmsAlert",
     "Subscription",
     "Team",

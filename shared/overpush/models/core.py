@@ -32,6 +32,8 @@ class User(Base):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The secret of a 2FA set-up in progress: the QR code stays the same until a code matches.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Alert settings (phones): quiet hours are "HH:MM" in the user's own IANA time zone.
     quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
     quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)

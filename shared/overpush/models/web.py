@@ -1,4 +1,5 @@
-"""Web accounts: browser sessions, e-mailed one-time tokens, log-in rate limits, app icons."""
+"""Web accounts: browser sessions, e-mailed one-time tokens, log-in rate limits, app icons,
+2FA recovery codes."""
 
 from __future__ import annotations
 
@@ -55,3 +56,16 @@ class AppIcon(Base):
     )
     png: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the second factor; only its digest is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
