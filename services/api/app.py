@@ -7,6 +7,7 @@ from overpush.runtime import Runtime
 
 from services.api import responses
 from services.api.connections import Connections
+from services.api.path_guard import PathGuard
 from services.api.routes import (
     aliases,
     attachments,
@@ -39,6 +40,7 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     app.state.connections = Connections(rt.metrics) if connections is None else connections
     # /push is a plain ASGI endpoint; ApiService also routes it ahead of FastAPI (push.py).
     app.state.push = push.PushEndpoint(rt, app.state.connections)
+    app.add_middleware(PathGuard)  # innermost: the other middleware still wrap its 404
     responses.install(app)
     web.install(app)  # the pages' error handlers and static files
     for part in PARTS:

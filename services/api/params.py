@@ -55,7 +55,7 @@ async def read_params(request: Request, max_bytes: int) -> Params:
     for key, value in request.query_params.multi_items():
         params.add(key, value)
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > max_bytes:
+    if length is not None and length.isascii() and length.isdigit() and int(length) > max_bytes:
         raise ApiError.of(E.BODY_TOO_LARGE)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
