@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from overpush.runtime import Runtime
 
 from services.api import responses
+from services.api.body_limit import BodyLimit
 from services.api.connections import Connections
 from services.api.path_guard import PathGuard
 from services.api.routes import (
@@ -41,6 +42,9 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     # /push is a plain ASGI endpoint; ApiService also routes it ahead of FastAPI (push.py).
     app.state.push = push.PushEndpoint(rt, app.state.connections)
     app.add_middleware(PathGuard)  # innermost: the other middleware still wrap its 404
+    # One body limit for every route, pages included, counted while the body is read: a form
+    # post to /login or /apps is refused (413) at the limit, never spooled to disk past it.
+    app.add_middleware(BodyLimit, max_bytes=rt.settings.max_request_bytes)
     responses.install(app)
     web.install(app)  # the pages' error handlers and static files
     for part in PARTS:
