@@ -198,6 +198,17 @@ class ApiErrors:
         "too_many_aliases", 400, "alias", "invalid", "too many aliases; at most 100 per user"
     )
     NOT_FOUND = _e("not_found", 404, None, "not found", "no such API call")
+    # Teams: invitations, add_user's fields, and team-owned delivery groups.
+    TEAM_NAME_INVALID = _e("team_name_invalid", 400, "name", "invalid",
+                           "name must have at most 100 characters")
+    TEAM_PASSWORD_INVALID = _e("team_password_invalid", 400, "password", "invalid",
+                               "password must have at least 8 characters, or be left blank")
+    TEAM_INVITATIONS_FULL = _e("team_invitations_full", 400, "email", "invalid",
+                               "too many pending invitations; at most 1000 per team")
+    TEAM_INVITATION_MISSING = _e("team_invitation_missing", 400, "email", "invalid",
+                                 "no pending invitation for this email")
+    TEAM_GROUP_NO_DEVICE = _e("team_group_no_device", 400, "device", "invalid",
+                              "no member of this team group has a device of that name")
     METHOD_NOT_ALLOWED = _e("method_not_allowed", 405, None, "invalid", "method not allowed")
     INTERNAL = _e("internal", 500, None, "internal error",
                   "internal server error; it was logged")

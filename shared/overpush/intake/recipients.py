@@ -63,6 +63,11 @@ async def resolve(
         )).all())
     if len(users) + len(groups) != len(keys):
         raise ApiError.of(E.USER_INVALID)
+    if devices and len(keys) == 1 and groups:
+        team_group = await session.scalar(select(Group.id).where(
+            Group.id.in_(groups.values()), Group.team_id.is_not(None)))
+        if team_group is not None:
+            return await team_group_recipients(session, team_group, devices)
     named = ",".join(devices) or None
     direct = [(uid, named) for key, uid in users.items() if key not in subscribed]
     direct += [(sub.user_id, named or sub.device) for sub in subscribed.values()]
@@ -83,3 +88,22 @@ async def resolve(
         raise ApiError.of(E.USER_NO_DEVICES)
     sounds = {sub.user_id: sub.sound for sub in subscribed.values() if sub.sound}
     return [replace(r, sound=sounds[r.user_id]) if r.user_id in sounds else r for r in chosen]
+
+
+async def team_group_recipients(session: AsyncSession, group_id: int,
+                                devices: Sequence[str]) -> list[Recipient]:
+    """Sending to a single team-owned group honours `device` (spec §1.1): each enabled member
+    gets the named devices they have (enabled, and allowed by their group entry); members with
+    none get nothing; no match at all is a failure, not a send to every device."""
+    rows = (await session.execute(
+        select(GroupMember.user_id, _D.c.name)
+        .join(_D, _D.c.user_id == GroupMember.user_id)
+        .where(GroupMember.group_id == group_id, GroupMember.disabled.is_(False), _D.c.enabled,
+               _D.c.name.in_(list(devices)),
+               (GroupMember.device == "") | (GroupMember.device == _D.c.name))
+        .order_by(GroupMember.id)
+    )).all()
+    chosen = merge([(uid, name) for uid, name in rows])
+    if not chosen:
+        raise ApiError.of(E.TEAM_GROUP_NO_DEVICE)
+    return chosen

@@ -29,7 +29,7 @@ from overpush.models.sending import (
     GroupMember,
 )
 from overpush.models.subscriptions import Subscription
-from overpush.models.teams import SmsAlert, Team, TeamMember
+from overpush.models.teams import SmsAlert, Team, TeamInvitation, TeamMember
 from overpush.models.web import AccountToken, AppIcon, LoginAttempts, RecoveryCode, WebSession
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "SmsAlert",
     "Subscription",
     "Team",
+    "TeamInvitation",
     "TeamMember",
     "User",
     "UtcDateTime",
