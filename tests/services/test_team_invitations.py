@@ -210,7 +210,7 @@ async def test_group_joins_with_the_invitation_and_device_is_honoured(
     ann = await make_user(rt)
     ann_phone = await user_with_device(rt, base_url, http, "phone", connect=True, account=ann)
     ann_laptop = await user_with_device(rt, base_url, http, "laptop", account=ann)
-    bob = await user_with_device(rt, base_url, http, "laptop")
+    bob = await user_with_device(rt, base_url, http, "laptop", connect=True)
     for who in (ann_phone, bob):
         r = await http.post(f"{api}/add_user.json", data={
             "token": team["token"], "email": who.email, "group": "Night shift"})
