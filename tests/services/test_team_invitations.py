@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from overpush.models import Group, GroupMember, Message, TeamInvitation, User
+from overpush.models import Group, GroupMember, Message, Team, TeamInvitation, User
 from overpush.settings import Settings
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from services.admin import teams as admin_teams
 from services.runner import Runner
@@ -249,3 +249,30 @@ async def test_group_joins_with_the_invitation_and_device_is_honoured(
     assert len(await bob.download_until(http, 1)) == 1
     for d in (ann_phone, ann_laptop, bob):
         await d.close()
+
+
+async def test_a_team_from_before_gets_its_auto_group_with_every_member(
+        mail_dir: Path, server: Runner, base_url: str, http: httpx.AsyncClient) -> None:
+    rt = server.rt
+    boss, member = await make_user(rt), await make_user(rt)
+    team = await admin_teams.create_team(rt, "Ops", boss.email)
+    await admin_teams.add_member(rt, "Ops", member.email)
+    async with rt.sessions() as s, s.begin():  # as a team of the first round: no group yet
+        await s.execute(delete(Group))
+        await s.execute(update(Team).values(group_id=None))
+    r = await http.get(f"{base_url}/1/teams.json", params={"token": team["token"]})
+    key = r.json()["group"]
+    assert key != team["group"]
+    async with rt.sessions() as s:
+        keys = set((await s.scalars(select(User.user_key).join(
+            GroupMember, GroupMember.user_id == User.id).join(
+            Group, Group.id == GroupMember.group_id).where(Group.group_key == key))).all())
+    assert keys == {boss.user_key, member.user_key}
+    r = await http.get(f"{base_url}/1/teams.json", params={"token": team["token"]})
+    assert r.json()["group"] == key  # made once
+    # Removing a member takes them out of the team's groups too.
+    r = await http.post(f"{base_url}/1/teams/remove_user.json",
+                        data={"token": team["token"], "email": member.email})
+    assert r.status_code == 200
+    async with rt.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(GroupMember)) == 1
