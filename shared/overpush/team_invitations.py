@@ -22,7 +22,16 @@ from overpush import accounts, groups, licenses, teams
 from overpush.errors import ApiError, E
 from overpush.ids import digest
 from overpush.mailer import make_mailer
-from overpush.models import AccountToken, Team, TeamInvitation, TeamMember, User
+from overpush.models import (
+    AccountToken,
+    ClientSession,
+    Device,
+    Team,
+    TeamInvitation,
+    TeamMember,
+    User,
+    WebSession,
+)
 from overpush.runtime import Runtime
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -178,11 +187,13 @@ async def by_token(rt: Runtime, token: str) -> Pending | None:
 
 
 async def for_user(rt: Runtime, user_id: int) -> list[Pending]:
-    """The person's pending invitations (their dashboard)."""
+    """The person's pending invitations (their dashboard). Not those of an account the team
+    made: whoever knows the password the team chose could sign in, so only the mailed link
+    (proof of the mailbox) accepts those."""
     async with rt.sessions() as session:
         rows = (await session.execute(
             select(TeamInvitation, Team.name).join(Team, Team.id == TeamInvitation.team_id)
-            .where(TeamInvitation.user_id == user_id,
+            .where(TeamInvitation.user_id == user_id, TeamInvitation.new_account.is_(False),
                    TeamInvitation.expires_at > rt.clock.now())
             .order_by(TeamInvitation.id))).all()
     return [_pending(i, n) for i, n in rows]
@@ -206,6 +217,10 @@ async def accept(rt: Runtime, pending: Pending, password: str | None = None) -> 
         await teams.add_member(session, inv.team_id, inv.user_id, inv.administrator, now,
                                inv.name, inv.group_id)
         if inv.new_account:
+            # The account starts clean when its owner takes it: whoever knew the password the
+            # team chose may have logged in meanwhile; those sessions and devices go.
+            for model in (ClientSession, Device, WebSession):
+                await session.execute(delete(model).where(model.user_id == inv.user_id))
             user = await session.get(User, inv.user_id)
             assert user is not None
             if user.email_confirmed_at is None:

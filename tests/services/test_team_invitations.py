@@ -8,12 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from overpush.models import Group, GroupMember, Message, Team, TeamInvitation, User
+from overpush.models import Device, Group, GroupMember, Message, Team, TeamInvitation, User
 from overpush.settings import Settings
 from sqlalchemy import delete, func, select, update
 
 from services.admin import teams as admin_teams
 from services.runner import Runner
+from testkit.device import DesktopDevice
 from tests.checks import count
 from tests.factories import make_app, make_user, user_with_device
 from tests.web.helpers import Browser, last_link
@@ -107,6 +108,21 @@ async def test_a_new_address_gets_an_unconfirmed_account_and_the_same_answer(
                                      (await http.get(f"{api}.json", params={
                                          "token": team["token"]})).json()["users"]]
 
+    # Whoever knows the team's password cannot accept for the person (the dashboard does
+    # not offer it), and what they did with the account before it was accepted goes.
+    # (Whether an unconfirmed account may log in at all is the accounts' rule; either way.)
+    squatter = DesktopDevice(base_url, "new@example.com", "chosen pw 1", name="squat")
+    logged_in = (await http.post(f"{base_url}/1/users/login.json", data={
+        "email": "new@example.com", "password": "chosen pw 1"})).status_code == 200
+    if logged_in:
+        await squatter.login(http)
+        await squatter.register(http)
+    b = Browser(base_url)
+    try:
+        if (await b.log_in("new@example.com", "chosen pw 1")).status_code == 303:
+            assert "Invitation to join" not in (await b.get("/")).text
+    finally:
+        await b.close()
     # The team's password works once the person accepted; the address is then confirmed.
     r = await _answer(base_url, last_link(mail_dir, "new@example.com", "/invitations/"),
                       "accept")
@@ -116,6 +132,13 @@ async def test_a_new_address_gets_an_unconfirmed_account_and_the_same_answer(
     r = await http.post(f"{base_url}/1/users/login.json",
                         data={"email": "new@example.com", "password": "chosen pw 1"})
     assert r.status_code == 200 and r.json()["id"] == newbie.user_key
+    if logged_in:
+        r = await http.get(f"{base_url}/1/messages.json",
+                           params={"secret": squatter.secret, "device_id": squatter.device_id})
+        assert r.status_code == 400, r.text
+    async with rt.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Device).where(
+            Device.user_id == newbie.id)) == 0
 
     # Without a password, the person chooses one when accepting.
     await add("pick@example.com")
