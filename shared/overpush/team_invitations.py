@@ -97,11 +97,15 @@ async def invite(rt: Runtime, team: Team, inv: Invite) -> None:
             if inv.group else None
         user_id = await _user_id(session, inv.email)
         if user_id is not None and await teams.member_of(session, team.id, user_id):
-            # Already theirs: nothing new is shown, so the changes apply at once.
-            await session.execute(update(TeamMember).where(
-                TeamMember.team_id == team.id, TeamMember.user_id == user_id)
-                .values(administrator=inv.administrator, **({"name": inv.name} if inv.name
-                                                             else {})))
+            # Already theirs: nothing new is shown, so the changes apply at once (a field
+            # left out changes nothing: no implicit demotion or blanking).
+            changes: dict[str, object] = {"administrator": True} if inv.administrator else {}
+            if inv.name:
+                changes["name"] = inv.name
+            if changes:
+                await session.execute(update(TeamMember).where(
+                    TeamMember.team_id == team.id, TeamMember.user_id == user_id)
+                    .values(**changes))
             await teams.add_member(session, team.id, user_id, inv.administrator, now,
                                    group_id=group_id)
             return

@@ -80,6 +80,20 @@ async def test_an_existing_account_is_invited_and_joins_only_by_accepting(
     assert body["invitations"] == []
     r = await http.get(link)  # the link works once
     assert r.status_code == 400 and "Invitation not valid" in r.text
+
+    # For a member, add_user's fields apply at once: nothing new is shown to the team.
+    r = await http.post(f"{api}/add_user.json", data={
+        "token": team["token"], "email": member.email, "admin": "true", "group": "Leads"})
+    assert r.status_code == 200, r.text
+    body = (await http.get(f"{api}.json", params={"token": team["token"]})).json()
+    joined = {u["email"]: u for u in body["users"]}[member.email]
+    assert (joined["name"], joined["administrator"], body["invitations"]) == (
+        "Mia Member", True, [])
+    async with rt.sessions() as s:
+        leads = set((await s.scalars(select(User.user_key).join(
+            GroupMember, GroupMember.user_id == User.id).join(
+            Group, Group.id == GroupMember.group_id).where(Group.name == "Leads"))).all())
+    assert leads == {member.user_key}
     await member.close()
 
 
