@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from overpush import platforms
 from overpush.delivery import dispatch
@@ -86,14 +87,16 @@ class DispatcherService:
                  extra={"message_ids": message_ids})
 
     async def _push(self, batch: Sequence[Push]) -> list[tuple[Push, Result]]:
-        """Each push to the provider of its device's channel (platforms.channel_for)."""
+        """Each push to the providers of its device's channels (platforms.channels_for): a
+        nudge channel gets it without the message, so its answer records nothing."""
         rt = self._rt
         assert rt is not None
         by_provider: dict[str, list[Push]] = {}
         for p in batch:
-            channel = platforms.channel_for(p.target.os, p.phone is not None)
-            if channel is not None and channel.provider in self._by_name:
-                by_provider.setdefault(channel.provider, []).append(p)
+            for channel in platforms.channels_for(p.target.os, p.phone is not None):
+                if channel.provider in self._by_name:
+                    by_provider.setdefault(channel.provider, []).append(
+                        p if channel.payload else replace(p, phone=None))
         answers: list[tuple[Push, Result]] = []
         for name, group in by_provider.items():
             results = [as_result(r) for r in await self._by_name[name].send(group)]
