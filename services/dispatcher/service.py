@@ -13,6 +13,7 @@ from overpush.events import Event, MessageAccepted, ReceiptsRetryDue
 from overpush.mailer import make_mailer
 from overpush.models import Delivery
 from overpush.runtime import Runtime
+from sqlalchemy import and_
 
 from services.dispatcher import outcomes, pushes
 from services.dispatcher.providers.base import Provider, Push, Result, as_result
@@ -65,9 +66,7 @@ class DispatcherService:
 
     async def handle(self, event: Event) -> None:
         if isinstance(event, ReceiptsRetryDue):
-            assert self._rt is not None
-            woken = await requeue(self._rt, event)
-            await self._push([Push(target, mid, 2) for target, mid in woken])
+            await self.realert(event)
             return
         assert isinstance(event, MessageAccepted)
         await self.dispatch(event.message_ids)
@@ -85,6 +84,24 @@ class DispatcherService:
             self._retries.wakeup.set()  # mail the owners of disabled devices now
         log.info("dispatched messages %s to %d devices", message_ids, len(queued),
                  extra={"message_ids": message_ids})
+
+    async def realert(self, event: ReceiptsRetryDue) -> None:
+        """An emergency's repeated alert: queued again, then pushed like a new message (the
+        phone and browser pushes carry it, marked as a re-alert), outcomes recorded."""
+        rt = self._rt
+        assert rt is not None
+        woken = await requeue(rt, event)
+        if not woken:
+            return
+        pairs = {(target.id, mid) for target, mid in woken}
+        async with rt.sessions() as session, session.begin():
+            loaded = await pushes.load(session, rt, and_(
+                Delivery.message_id.in_({mid for _, mid in pairs}),
+                Delivery.device_id.in_({device for device, _ in pairs})))
+        batch = [replace(p, realert=True) for p in loaded
+                 if (p.target.id, p.message_id) in pairs]
+        if await outcomes.record(rt, await self._push(batch)):
+            self._retries.wakeup.set()
 
     async def _push(self, batch: Sequence[Push]) -> list[tuple[Push, Result]]:
         """Each push to the providers of its device's channels (platforms.channels_for): a
