@@ -130,6 +130,7 @@ class WebPushProvider:
         self._ssl = trust()
         self._limit = asyncio.Semaphore(max(rt.settings.webpush_concurrency, 1))
         self._vapid: Vapid02 | None = None
+        self._signing = asyncio.Lock()
         self._tokens: dict[str, tuple[dict[str, str], float]] = {}  # aud -> header, renew at
         self._addresses: dict[tuple[str, int], tuple[str, float]] = {}  # -> ip, until
         self._clients: dict[tuple[str, int, str], httpx.AsyncClient] = {}
@@ -215,16 +216,17 @@ class WebPushProvider:
     async def _authorization(self, origin: str) -> dict[str, str]:
         """`vapid t=<JWT>, k=<public key>` for this push service, reused until an hour before
         it ends. Expiry is wall-clock time: the push service checks it against its own."""
-        cached = self._tokens.get(origin)
-        if cached is not None and time.time() < cached[1]:
-            return cached[0]
-        if self._vapid is None:
-            self._vapid = Vapid02.from_pem((await webpush.private_pem(self._rt)).encode())
-        expires = int(time.time()) + TOKEN_LIFETIME
-        header: dict[str, str] = self._vapid.sign(
-            {"aud": origin, "sub": webpush.subject(self._rt.settings), "exp": expires})
-        self._tokens[origin] = (header, expires - 3600)
-        return header
+        async with self._signing:  # pushes in flight together share one token
+            cached = self._tokens.get(origin)
+            if cached is not None and time.time() < cached[1]:
+                return cached[0]
+            if self._vapid is None:
+                self._vapid = Vapid02.from_pem((await webpush.private_pem(self._rt)).encode())
+            expires = int(time.time()) + TOKEN_LIFETIME
+            header: dict[str, str] = self._vapid.sign(
+                {"aud": origin, "sub": webpush.subject(self._rt.settings), "exp": expires})
+            self._tokens[origin] = (header, expires - 3600)
+            return header
 
     async def _address(self, target: callbacks.Target) -> str:
         """The push service's checked address, looked up again after ADDRESS_LIFETIME."""
