@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from services.runner import Runner
 from testkit.servers import running
-from tests.factories import Person
+from tests.factories import Person, image_bytes
 from tests.fakes.webpush import FakePushService, Received
 from tests.waiting import until
 
@@ -72,8 +72,9 @@ async def laptop(server: Runner, http: httpx.AsyncClient, base_url: str, ann: Pe
 
 
 async def send(http: httpx.AsyncClient, base_url: str, token: str, ann: Person,
-               **fields: str) -> dict[str, Any]:
-    r = await http.post(f"{base_url}/1/messages.json",
+               image: bytes | None = None, **fields: str) -> dict[str, Any]:
+    files = {"attachment": ("graph.png", image, "image/png")} if image else None
+    r = await http.post(f"{base_url}/1/messages.json", files=files,
                         data={"token": token, "user": ann.key, "message": "hello", **fields})
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
@@ -95,14 +96,15 @@ async def test_message_arrives_encrypted_and_signed(
         fake: FakePushService, laptop: str) -> None:
     await send(http, base_url, token, ann, message="Backup finished", title="nightly",
                priority="1", url="https://example.com/log", url_title="the log", ttl="3600",
-               sound="bike")
+               sound="bike", image=image_bytes())
     (push,) = await pushes(fake, laptop, 1)
     umid = await umid_of(http, ann, "Backup finished")
     assert push.payload == {
         "umid": umid, "umid_str": str(umid), "priority": 1, "date": int(START.timestamp()),
         "badge": 1, "title": "nightly", "message": "Backup finished", "app": "Backups",
         "aid": push.payload["aid"], "icon": str(push.payload["aid"]), "html": 0,
-        "sound": "bike", "url": "https://example.com/log", "url_title": "the log"}
+        "sound": "bike", "url": "https://example.com/log", "url_title": "the log",
+        "attachment": f"{base_url}/1/attachments/{umid}.png"}
     assert push.headers["ttl"] == "3600"
     assert push.headers["urgency"] == "high"
     assert push.headers["topic"] == f"overpush-{umid}"

@@ -34,6 +34,7 @@ class PhoneMessage:
     sent_at: int = 0  # the message's `date`, Unix seconds
     receipt: str | None = None  # an emergency's receipt: acknowledged from the notification
     encrypted: bool = False  # end-to-end encrypted by the sender (encrypted=1): fields as sent
+    attachment: str | None = None  # the image's URL (GET with secret and device_id)
 
 
 def content(pm: PhoneMessage, body: str, truncated: bool) -> dict[str, str]:

@@ -4,12 +4,12 @@ py_vapid), sent with httpx.
 
 The payload is JSON the service worker shows: the message's fields as the Open Client API
 names them (`umid`, `title`, `message`, `app`, `aid`, `priority`, `date`, `sound`, `url`,
-`url_title`, `html`, `receipt`, `encrypted`, `badge`, `realert`). When it would not fit in
-4096 bytes once encrypted, or the push service answers 413, the short form goes instead:
-`umid`, `priority`, `date`, `receipt`, `encrypted`, `badge`, `realert` and `"short": 1`; the
-worker then downloads the message. Endpoints are checked as callbacks are (https, public
-addresses unless OVERPUSH_CALLBACK_ALLOW_PRIVATE) at every send, and connected to at the
-address that was checked.
+`url_title`, `html`, `attachment`, `receipt`, `encrypted`, `badge`, `realert`). When it would
+not fit in 4096 bytes once encrypted, or the push service answers 413, the short form goes
+instead: `umid`, `priority`, `date`, `receipt`, `encrypted`, `badge`, `realert` and
+`"short": 1`; the worker then downloads the message. Endpoints are checked as callbacks are
+(https, public addresses unless OVERPUSH_CALLBACK_ALLOW_PRIVATE) at every send, and connected
+to at the address that was checked.
 """
 
 from __future__ import annotations
@@ -79,6 +79,8 @@ def payload(push: Push, pm: PhoneMessage, short: bool = False) -> dict[str, Any]
         out["url"] = pm.url
         if pm.url_title:
             out["url_title"] = pm.url_title
+    if pm.attachment:
+        out["attachment"] = pm.attachment
     return out
 
 
