@@ -25,12 +25,14 @@ from services.api.routes import (
     subscriptions,
     teams,
     validate,
+    webpush,
 )
 from services.api.web import routes as web
 
 # Every part of the application, each with its `router`, added the same way and in this order.
 PARTS = (messages, client, client_logout, ops, receipts, settings, attachments, groups, sounds,
-         validate, glances, limits, aliases, push, licenses, teams, subscriptions, web)
+         validate, glances, limits, aliases, push, licenses, teams, subscriptions, webpush,
+         web)
 
 
 def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:

@@ -54,19 +54,35 @@ async def record(rt: Runtime, answers: Sequence[tuple[Push, Result]]) -> int:
                 await session.execute(update(Delivery).where(*key).values(push_retry_at=None))
             if result.outcome is Outcome.GONE:
                 # Only the token we used: a device that re-registered meanwhile stays enabled.
+                # A device reached without a token too (a browser: the WebSocket) only loses
+                # the token; its owner is told all the same.
+                cut = {"push_token": None} if platforms.token_optional(push.target.os) \
+                    else {"enabled": False}
                 gone = await session.execute(
                     update(Device)
                     .where(Device.id == push.target.id, Device.enabled,
                            Device.push_token == pm.token)
-                    .values(enabled=False, disabled_at=now, disabled_reason=result.reason[:60],
+                    .values(**cut, disabled_at=now, disabled_reason=result.reason[:60],
                             disabled_notified_at=None))
                 if getattr(gone, "rowcount", 0):
                     disabled += 1
-                    log.warning("device %s disabled: %s", pm.device_id, result.reason)
+                    log.warning("device %s %s: %s", pm.device_id,
+                                "lost its push token" if "push_token" in cut else "disabled",
+                                result.reason)
                     await session.execute(update(Delivery).where(
                         Delivery.device_id == push.target.id).values(push_retry_at=None))
     return disabled
 
+
+SUBSCRIPTION_NOTICE = """Hello,
+
+Push notifications have stopped for your device "{name}" on your Overpush account: {vendor}
+told us that its push subscription is no longer valid ({reason}). This usually means the
+browser's site data was cleared, or its notification permission was removed.
+
+The device still receives messages while its Overpush page is open. To get notifications with
+the page closed again, open that page in the browser, log in and allow notifications.
+"""
 
 NOTICE = """Hello,
 
@@ -98,12 +114,14 @@ async def send_notices(rt: Runtime, mailer: Mailer, limit: int = 50) -> int:
                 .values(disabled_notified_at=rt.clock.now()))
         if not getattr(claimed, "rowcount", 0):
             continue
-        channel = platforms.channel_for(device.os, device.push_token is not None)
-        vendor = channel.vendor if channel else "the push service"
+        vendor = platforms.gone_vendor(device.os)
+        subject, text = (f"Overpush: your device {device.name} was disabled", NOTICE)
+        if device.enabled:  # it only lost its token (platforms.token_optional)
+            subject, text = (f"Overpush: push notifications stopped for {device.name}",
+                             SUBSCRIPTION_NOTICE)
         try:
-            await mailer.send(email, f"Overpush: your device {device.name} was disabled",
-                              NOTICE.format(name=device.name, vendor=vendor,
-                                            reason=device.disabled_reason or "gone"))
+            await mailer.send(email, subject, text.format(
+                name=device.name, vendor=vendor, reason=device.disabled_reason or "gone"))
         except BaseException:
             # Released for a later try; the caller backs off (the relay is likely down).
             async with rt.sessions() as session, session.begin():

@@ -166,6 +166,21 @@ class ApiErrors:
         "push_token is required for iOS and Android devices and must be the token from "
         "Apple (hex) or Google",
     )
+    # Web Push subscriptions (POST /1/devices/{device_id}/webpush.json).
+    WEBPUSH_ENDPOINT_INVALID = _e(
+        "webpush_endpoint_invalid", 400, "endpoint", "invalid",
+        "endpoint must be the https URL of a publicly reachable push service "
+        "(PushSubscription.endpoint), at most 1024 characters",
+    )
+    WEBPUSH_KEYS_INVALID = _e(
+        "webpush_keys_invalid", 400, "p256dh", "invalid",
+        "p256dh and auth must be the subscription's keys in base64url: a P-256 public key "
+        "(65 bytes, uncompressed) and a 16-byte secret",
+    )
+    WEBPUSH_NOT_DESKTOP = _e(
+        "webpush_not_desktop", 400, "device_id", "invalid",
+        "Web Push is for desktop (browser) devices, registered with os O",
+    )
     QUIET_HOURS_INVALID = _e(
         "quiet_hours_invalid", 400, "quiet_start", "invalid",
         "quiet_start and quiet_end must both be HH:MM (24-hour), or both empty",

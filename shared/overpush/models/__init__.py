@@ -31,6 +31,7 @@ from overpush.models.sending import (
 from overpush.models.subscriptions import Subscription
 from overpush.models.teams import SmsAlert, Team, TeamInvitation, TeamMember
 from overpush.models.web import AccountToken, AppIcon, LoginAttempts, RecoveryCode, WebSession
+from overpush.models.webpush import VapidKey
 
 __all__ = [
     "AccountToken",
@@ -70,5 +71,6 @@ __all__ = [
     "TeamMember",
     "User",
     "UtcDateTime",
+    "VapidKey",
     "WebSession",
 ]

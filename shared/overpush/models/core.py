@@ -95,6 +95,7 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # Phones: the APNs/FCM token, and the per-device AES key when the device asked for one.
+    # Desktops: their Web Push subscription, if any (overpush/webpush.py).
     push_token: Mapped[str | None] = mapped_column(Text, nullable=True)
     encryption_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     always_use_default_sound: Mapped[bool] = mapped_column(
@@ -103,7 +104,8 @@ class Device(Base):
     # HMAC-SHA256(owner's device_salt, hardware identifier): recognises a re-install. The
     # identifier itself is never stored.
     identifier_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    # Set when Apple or Google said the token is gone; cleared by registering again.
+    # Set when Apple, Google or a browser's push service said the token is gone; cleared by
+    # registering (a phone) or subscribing (a desktop, which stays enabled) again.
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(60), nullable=True)
     # The owner's e-mail about the disabling: claimed (set) before sending, reset on failure.
