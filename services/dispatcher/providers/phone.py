@@ -26,6 +26,7 @@ class PhoneMessage:
     alert: Alert
     ttl: int | None  # seconds until the message expires (Pushover's ttl), None: no expiry
     attempts: int = 0  # tries counted so far: 0 for a first push, n for the n-th (claimed)
+    encrypted: bool = False  # the sender's end-to-end ciphertext (encrypted=1), not ours
 
 
 def content(pm: PhoneMessage, body: str, truncated: bool) -> dict[str, str]:
@@ -40,6 +41,8 @@ def content(pm: PhoneMessage, body: str, truncated: bool) -> dict[str, str]:
     fields = {"umid": str(pm.message_id)}
     if truncated:
         fields["trunc"] = "1"
+    if pm.encrypted:  # the app opens the fields with the key its owner set, as downloads do
+        fields["encrypted"] = "1"
     if pm.key is None:
         return {**fields, **clear}
     sealed = seal(pm.key, json.dumps(clear, ensure_ascii=False).encode(), pm.device_id.encode())

@@ -47,10 +47,10 @@ async def resolve(
     app_id: int | None = None,
 ) -> list[Recipient]:
     """Users get the devices the sender named, but only when the request names one key: with
-    several user keys `device` is ignored, as Pushover documents. Group members get the device
-    stored in their group entry (spec §1.1). Disabled members and members without an active device are
-    skipped; a user named directly without an active device is an error. Subscription keys
-    count only for the application `app_id` they belong to."""
+    several user keys `device` is ignored, as Pushover documents. Group members get the
+    device stored in their group entry (spec §1.1). Disabled members and members without an
+    active device are skipped; a user named directly without an active device is an error.
+    Subscription keys count only for the application `app_id` they belong to."""
     users = dict((await session.execute(_USERS, {"keys": list(keys)})).all())
     subscribed = await subscriptions.resolve(
         session, [k for k in keys if k not in users], app_id) if app_id is not None else {}

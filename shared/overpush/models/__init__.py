@@ -20,6 +20,7 @@ from overpush.models.core import (
 from overpush.models.licensing import LicenseCredits, PendingLicense, PlatformLicense
 from overpush.models.mail import MailAccount, MailAlias
 from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
+from overpush.models.scheduling import DedupKey, ScheduledMessage
 from overpush.models.sending import (
     AppCapacity,
     Attachment,
@@ -44,6 +45,7 @@ __all__ = [
     "ClientSession",
     "CustomSound",
     "DailyUsage",
+    "DedupKey",
     "Delivery",
     "Device",
     "Glance",
@@ -63,6 +65,7 @@ __all__ = [
     "ReceiptMessage",
     "ReceiptTag",
     "RecoveryCode",
+    "ScheduledMessage",
     "SmsAlert",
     "Subscription",
     "Team",
