@@ -21,6 +21,7 @@ from overpush.errors import ApiError, E
 from overpush.ids import random_key
 from overpush.intake.validate import SEND_AT_AHEAD_MAX, MessageDraft
 from overpush.models import ScheduledMessage
+from overpush.receipts import MAX_REALERTS
 
 PENDING_MAX = 1000  # per application
 FINISHED_SHOWN = 100  # the latest sent, refused or cancelled ones the list also shows
@@ -94,6 +95,27 @@ def view(row: ScheduledMessage) -> dict[str, Any]:
     if row.refusal:
         out["refusal"] = row.refusal
     return out
+
+
+async def receipt_view(session: AsyncSession, app_id: int, receipt: str
+                       ) -> dict[str, Any] | None:
+    """A priority-2 scheduled message's receipt before it goes out (its receipt row does not
+    exist yet): the fields of a receipt that has not started, plus `scheduled` and `send_at`.
+    None when no scheduled message of the app was answered with it."""
+    row = await session.scalar(select(ScheduledMessage).where(
+        ScheduledMessage.app_id == app_id, ScheduledMessage.receipt == receipt))
+    if row is None or row.sent_at is not None:
+        return None
+    draft = load(row.draft)
+    expires = row.send_at + timedelta(seconds=min(draft.expire or 0,
+                                                  MAX_REALERTS * (draft.retry or 0)))
+    return {
+        "acknowledged": 0, "acknowledged_at": 0, "acknowledged_by": "",
+        "acknowledged_by_device": "", "last_delivered_at": 0,
+        "expired": int(row.due_at is None), "expires_at": unix(expires),
+        "called_back": 0, "called_back_at": 0, "resolved": 0, "resolved_at": 0,
+        "scheduled": 1, "send_at": unix(row.send_at),
+    }
 
 
 async def listing(session: AsyncSession, app_id: int) -> list[ScheduledMessage]:

@@ -75,6 +75,13 @@ async def test_a_scheduled_emergency_goes_out_at_its_time_with_its_receipt(
         assert (item["send_at"], item["request"], item["receipt"]) == (
             send_at, body["request"], body["receipt"])
         assert await ann.device.download(http) == []
+        r = await http.get(f"{base_url}/1/receipts/{body['receipt']}.json",
+                           params={"token": token})
+        assert r.status_code == 200, r.text
+        assert {k: r.json()[k] for k in ("scheduled", "send_at", "expires_at", "expired",
+                                         "last_delivered_at")} == {
+            "scheduled": 1, "send_at": send_at, "expires_at": send_at + 600, "expired": 0,
+            "last_delivered_at": 0}
         clock.advance(HOUR - 1)
         await asyncio.sleep(0.2)  # ticks run: not yet due
         assert await count(server.rt, Message) == 0
@@ -85,6 +92,7 @@ async def test_a_scheduled_emergency_goes_out_at_its_time_with_its_receipt(
         r = await http.get(f"{base_url}/1/receipts/{body['receipt']}.json",
                            params={"token": token})
         assert r.json()["expires_at"] == send_at + 600  # counting from when it went out
+        assert "scheduled" not in r.json() and r.json()["last_delivered_at"] == send_at
         r = await http.get(f"{base_url}/1/scheduled.xml", params={"token": token})
         assert "<status>sent</status>" in r.text
         assert await _used(server.rt) == 1
