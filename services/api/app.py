@@ -12,6 +12,7 @@ from services.api.routes import (
     attachments,
     client,
     client_logout,
+    dedup,
     glances,
     groups,
     licenses,
@@ -20,6 +21,7 @@ from services.api.routes import (
     ops,
     push,
     receipts,
+    scheduled,
     settings,
     sounds,
     subscriptions,
@@ -32,6 +34,7 @@ from services.api.web import routes as web
 # Every part of the application, each with its `router`, added the same way and in this order.
 PARTS = (messages, client, client_logout, ops, receipts, settings, attachments, groups, sounds,
          validate, glances, limits, aliases, push, licenses, teams, subscriptions, webpush,
+         dedup, scheduled,  # sending beyond Pushover: dedup keys, send_at
          web)
 
 

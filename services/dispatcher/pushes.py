@@ -27,6 +27,7 @@ async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -
     rows = (await session.execute(
         select(Delivery.push_attempts, Message.id.label("message_id"), Message.priority,
                Message.expires_at, Message.title, Message.body, Message.url, Message.sound,
+               Message.encrypted,
                Device.id.label("device_id"), Device.public_id, Device.name, Device.os,
                Device.enabled, Device.push_token, Device.encryption_key,
                Device.always_use_default_sound, User.quiet_start, User.quiet_end,
@@ -57,9 +58,13 @@ async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -
         ttl = None if r.expires_at is None else int((r.expires_at - now).total_seconds())
         pushes.append(Push(target, r.message_id, r.priority, PhoneMessage(
             token=r.push_token, device_id=r.public_id, key=r.encryption_key,
-            message_id=r.message_id, title=r.title or r.app_name, body=r.body, url=r.url,
+            message_id=r.message_id,
+            # An encrypted message's title is ciphertext or nothing: never the app's name in
+            # clear where the app expects ciphertext.
+            title=r.title or ("" if r.encrypted else r.app_name), body=r.body, url=r.url,
             badge=badges.get(r.device_id, 0), alert=decide(r.priority, r.sound, prefs, now),
-            ttl=ttl, attempts=r.push_attempts, app=r.app_name, app_id=r.app_id,
+            ttl=ttl, attempts=r.push_attempts, encrypted=r.encrypted, app=r.app_name,
+            app_id=r.app_id,
             url_title=r.url_title, html=r.html, sent_at=unix(r.sent_at),
             receipt=emergencies[r.message_id][0] if r.message_id in emergencies else None,
             attachment=None if r.attachment_type is None else attachment_url(

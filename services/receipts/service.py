@@ -17,7 +17,7 @@ from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.sms import SmsProvider
 
-from services.receipts import acked, deliver, retention, sms, ticker
+from services.receipts import acked, deliver, retention, scheduled, sms, ticker
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = 60.0
@@ -55,6 +55,9 @@ class ReceiptsService:
         async def callbacks() -> bool:
             return await deliver.deliver_due(rt) >= deliver.CLAIM
 
+        async def send_scheduled() -> bool:
+            return await scheduled.tick(rt) >= scheduled.BATCH
+
         async def texts() -> bool:
             return await sms.tick(rt, self._sms_provider) >= sms.BATCH
 
@@ -69,6 +72,8 @@ class ReceiptsService:
                    lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
             Repeat("receipts-callbacks", callbacks, callbacks_idle),
             Repeat("receipts-sms", texts, lambda: asyncio.sleep(rt.settings.sms_tick_interval)),
+            Repeat("receipts-scheduled", send_scheduled,
+                   lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
         ]
         for loop in self._loops:
             loop.start()
@@ -88,4 +93,5 @@ class ReceiptsService:
             messages, receipts = await retention.purge(rt)
             if messages or receipts:
                 log.info("purged %d messages and %d receipts", messages, receipts)
+            await scheduled.purge(rt)  # finished scheduled messages, closed dedup keys
         return due >= ticker.BATCH  # a full batch: more may be due, go again at once

@@ -65,13 +65,15 @@ def parse_tags(raw: str | None) -> tuple[str, ...]:
 
 async def create(session: AsyncSession, *, app_id: int, request_id: str,
                  recipients: Sequence[tuple[int, int]], retry: int, expire: int,
-                 callback: str | None, tags: Sequence[str], now: datetime) -> str:
+                 callback: str | None, tags: Sequence[str], now: datetime,
+                 receipt: str | None = None) -> str:
     """Stage a receipt covering `recipients` (message id, user id) in the caller's
-    transaction; returns the 30-character receipt."""
+    transaction; returns the 30-character receipt (`receipt` when given: a scheduled
+    message's, answered in advance)."""
     expires_at = expiry(now, retry, expire)
     row = Receipt(
-        receipt=random_key(), app_id=app_id, request_id=request_id, retry=retry, expire=expire,
-        callback=callback, created_at=now, expires_at=expires_at, attempts=0,
+        receipt=receipt or random_key(), app_id=app_id, request_id=request_id, retry=retry,
+        expire=expire, callback=callback, created_at=now, expires_at=expires_at, attempts=0,
         next_attempt_at=next_slot(now, retry, expires_at, now, 0), last_delivered_at=now,
     )
     if row.next_attempt_at is None:  # expire < retry: the first alert is the only one
@@ -170,4 +172,7 @@ def view(r: Receipt, now: datetime) -> dict[str, Any]:
         "expires_at": unix(r.expires_at),
         "called_back": int(r.called_back_at is not None),
         "called_back_at": unix(r.called_back_at) if r.called_back_at else 0,
+        # dedup_key: the sender resolved the incident, which stopped the re-alerts.
+        "resolved": int(r.resolved_at is not None),
+        "resolved_at": unix(r.resolved_at) if r.resolved_at else 0,
     }

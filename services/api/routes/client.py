@@ -134,6 +134,8 @@ def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
     }
     if receipt is not None:
         out["receipt"], out["acked"] = receipt[0], int(receipt[1])
+    if m.encrypted:  # the device opens title, message, url and url_title with its key
+        out["encrypted"] = 1
     for key, value in (("title", m.title), ("sound", m.sound), ("url", m.url),
                        ("url_title", m.url_title)):
         if value:

@@ -49,6 +49,8 @@ def content(pm: PhoneMessage, body: str, truncated: bool) -> dict[str, str]:
     fields = {"umid": str(pm.message_id)}
     if truncated:
         fields["trunc"] = "1"
+    if pm.encrypted:  # the app opens the fields with the key its owner set, as downloads do
+        fields["encrypted"] = "1"
     if pm.key is None:
         return {**fields, **clear}
     sealed = seal(pm.key, json.dumps(clear, ensure_ascii=False).encode(), pm.device_id.encode())

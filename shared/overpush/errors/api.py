@@ -212,6 +212,32 @@ class ApiErrors:
     TOO_MANY_ALIASES = _e(
         "too_many_aliases", 400, "alias", "invalid", "too many aliases; at most 100 per user"
     )
+    # --- sending beyond Pushover: send_at, dedup keys (send-a) ---
+    SEND_AT_INVALID = _e(
+        "send_at_invalid", 400, "send_at", "invalid",
+        "send_at must be a Unix timestamp in seconds within the next 30 days",
+    )
+    SEND_AT_ATTACHMENT = _e(
+        "send_at_attachment", 400, "send_at", "invalid",
+        "a message with an attachment cannot be scheduled; send it without send_at",
+    )
+    SCHEDULED_TOO_MANY = _e(
+        "scheduled_too_many", 400, "send_at", "invalid",
+        "too many scheduled messages; at most 1000 may wait per application",
+    )
+    SCHEDULED_NOT_FOUND = _e(
+        "scheduled_not_found", 400, "scheduled", "not found",
+        "scheduled message not found; it may have been sent or cancelled",
+    )
+    DEDUP_KEY_INVALID = _e(
+        "dedup_key_invalid", 400, "dedup_key", "invalid",
+        "dedup_key is invalid; use 1-100 characters of A-Z, a-z, 0-9, _ . : and -",
+    )
+    DEDUP_WINDOW_INVALID = _e(
+        "dedup_window_invalid", 400, "dedup_window", "invalid",
+        "dedup_window must be a number of seconds from 1 to 2592000 (30 days)",
+    )
+    # --- end send-a ---
     NOT_FOUND = _e("not_found", 404, None, "not found", "no such API call")
     # Teams: invitations, add_user's fields, and team-owned delivery groups.
     TEAM_NAME_INVALID = _e("team_name_invalid", 400, "name", "invalid",

@@ -46,10 +46,11 @@ async def resolve(
     session: AsyncSession, keys: Sequence[str], devices: Sequence[str],
     app_id: int | None = None,
 ) -> list[Recipient]:
-    """Users get the devices the sender named; group members get the device stored in their
-    group entry (spec §1.1). Disabled members and members without an active device are
-    skipped; a user named directly without an active device is an error. Subscription keys
-    count only for the application `app_id` they belong to."""
+    """Users get the devices the sender named, but only when the request names one key: with
+    several user keys `device` is ignored, as Pushover documents. Group members get the
+    device stored in their group entry (spec §1.1). Disabled members and members without an
+    active device are skipped; a user named directly without an active device is an error.
+    Subscription keys count only for the application `app_id` they belong to."""
     users = dict((await session.execute(_USERS, {"keys": list(keys)})).all())
     subscribed = await subscriptions.resolve(
         session, [k for k in keys if k not in users], app_id) if app_id is not None else {}
@@ -68,7 +69,7 @@ async def resolve(
             Group.id.in_(groups.values()), Group.team_id.is_not(None)))
         if team_group is not None:
             return await team_group_recipients(session, team_group, devices)
-    named = ",".join(devices) or None
+    named = (",".join(devices) or None) if len(keys) == 1 else None
     direct = [(uid, named) for key, uid in users.items() if key not in subscribed]
     direct += [(sub.user_id, named or sub.device) for sub in subscribed.values()]
     members: list[tuple[int, str | None]] = []

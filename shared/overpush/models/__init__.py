@@ -20,6 +20,7 @@ from overpush.models.core import (
 from overpush.models.licensing import LicenseCredits, PendingLicense, PlatformLicense
 from overpush.models.mail import MailAccount, MailAlias
 from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
+from overpush.models.scheduling import DedupKey, ScheduledMessage
 from overpush.models.sending import (
     AppCapacity,
     Attachment,
@@ -45,6 +46,7 @@ __all__ = [
     "ClientSession",
     "CustomSound",
     "DailyUsage",
+    "DedupKey",
     "Delivery",
     "Device",
     "Glance",
@@ -64,6 +66,7 @@ __all__ = [
     "ReceiptMessage",
     "ReceiptTag",
     "RecoveryCode",
+    "ScheduledMessage",
     "SmsAlert",
     "Subscription",
     "Team",

@@ -123,14 +123,19 @@ class Message(Base):
     app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     request_id: Mapped[str] = mapped_column(String(36))
-    title: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    # Text, not String(n): an end-to-end encrypted field (base64 ciphertext) is longer than
+    # the plaintext limits; validation bounds each field (intake/validate.py).
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
     body: Mapped[str] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     sound: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    url: Mapped[str | None] = mapped_column(String(512), nullable=True)
-    url_title: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    url_title: Mapped[str | None] = mapped_column(Text, nullable=True)
     html: Mapped[bool] = mapped_column(Boolean, default=False)
     monospace: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Pushover's encrypted=1: title, body, url and url_title are ciphertext the server never
+    # opens; devices decrypt them with the key their owner set.
+    encrypted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Comma-separated device names the sender asked for; None means all devices.
     devices: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the `timestamp` shown to the user

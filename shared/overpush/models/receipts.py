@@ -32,6 +32,8 @@ class Receipt(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(30), nullable=True)
     acknowledged_by_device: Mapped[str | None] = mapped_column(String(25), nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Set with cancelled_at when the sender resolved the request's dedup key.
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # Set when repetition stops for any reason; retention counts a week from here.
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
     called_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
