@@ -12,8 +12,10 @@ from services.api.routes import (
     attachments,
     client,
     client_logout,
+    escalations,
     glances,
     groups,
+    heartbeats,
     licenses,
     limits,
     messages,
@@ -30,7 +32,9 @@ from services.api.web import routes as web
 
 # Every part of the application, each with its `router`, added the same way and in this order.
 PARTS = (messages, client, client_logout, ops, receipts, settings, attachments, groups, sounds,
-         validate, glances, limits, aliases, push, licenses, teams, subscriptions, web)
+         validate, glances, limits, aliases, push, licenses, teams, subscriptions,
+         heartbeats, escalations,  # issue 17 (send-b)
+         web)
 
 
 def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:

@@ -51,6 +51,7 @@ class MessageDraft:
     callback: str | None = None
     tags: tuple[str, ...] = ()
     attachment: CheckedImage | None = None  # checked by the route (a worker thread)
+    escalation: int | None = None  # an escalation policy's id (overpush.escalations)
 
 
 def flag(value: str | None) -> bool:
@@ -116,6 +117,7 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
     except ValueError:
         err(E.PRIORITY_INVALID)
     retry, expire, callback, tags = _emergency(p, priority, err)
+    escalation = _escalation(p.get("escalation"), err)
 
     sound = (p.get("sound") or "").strip() or None
     if sound is not None and not SOUND_NAME.match(sound):
@@ -151,6 +153,7 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
         priority=priority, sound=sound, url=url, url_title=url_title, timestamp=timestamp,
         html=html, monospace=monospace, ttl=None if priority == 2 else ttl,  # spec: ignored
         retry=retry, expire=expire, callback=callback, tags=tags,
+        escalation=escalation,
     )
 
 
@@ -183,3 +186,16 @@ def _emergency(p: Mapping[str, str | None], priority: int, err: Callable[..., No
     if any(len(t) > TAG_MAX for t in tags) or len(tags) > TAGS_MAX:
         err(E.TAGS_INVALID)
     return retry, expire, callback, tags
+
+
+def _escalation(value: str | None, err: Callable[..., None]) -> int | None:
+    """An escalation policy's id; whether it is the app's own, and the rest of its rules,
+    are decided in the intake (overpush.escalations.for_send)."""
+    try:
+        escalation = _int(value)
+        if escalation is not None and escalation < 1:
+            raise ValueError(escalation)
+    except ValueError:
+        err(E.ESCALATION_NOT_FOUND)
+        return None
+    return escalation

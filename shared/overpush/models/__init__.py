@@ -19,6 +19,7 @@ from overpush.models.core import (
 )
 from overpush.models.licensing import LicenseCredits, PendingLicense, PlatformLicense
 from overpush.models.mail import MailAccount, MailAlias
+from overpush.models.monitors import EscalationPolicy, Heartbeat
 from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
 from overpush.models.sending import (
     AppCapacity,
@@ -46,9 +47,11 @@ __all__ = [
     "DailyUsage",
     "Delivery",
     "Device",
+    "EscalationPolicy",
     "Glance",
     "Group",
     "GroupMember",
+    "Heartbeat",
     "LicenseCredits",
     "LoginAttempts",
     "MailAccount",
