@@ -22,6 +22,7 @@ from services.api.routes import (
     ops,
     push,
     receipts,
+    requests,
     settings,
     sounds,
     subscriptions,
@@ -33,7 +34,7 @@ from services.api.web import routes as web
 # Every part of the application, each with its `router`, added the same way and in this order.
 PARTS = (messages, client, client_logout, ops, receipts, settings, attachments, groups, sounds,
          validate, glances, limits, aliases, push, licenses, teams, subscriptions,
-         heartbeats, escalations,  # issue 17 (send-b)
+         heartbeats, escalations, requests,  # issue 17 (send-b)
          web)
 
 

@@ -18,7 +18,15 @@ from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.sms import SmsProvider
 
-from services.receipts import acked, deliver, monitors, retention, sms, ticker
+from services.receipts import (
+    acked,
+    deliver,
+    monitors,
+    retention,
+    sms,
+    status_callbacks,
+    ticker,
+)
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = 60.0
@@ -73,6 +81,8 @@ class ReceiptsService:
             # Issue 17: missed heartbeats and escalation levels, on the emergency tick.
             Repeat("receipts-monitors", lambda: monitors.tick(rt),
                    lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
+            Repeat("receipts-status-callbacks", lambda: status_callbacks.deliver_due_more(rt),
+                   lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
         ]
         for loop in self._loops:
             loop.start()
@@ -90,6 +100,7 @@ class ReceiptsService:
         if monotonic() - self._last_purge >= PURGE_EVERY:
             self._last_purge = monotonic()
             messages, receipts = await retention.purge(rt)
+            await status_callbacks.purge(rt)
             if messages or receipts:
                 log.info("purged %d messages and %d receipts", messages, receipts)
         return due >= ticker.BATCH  # a full batch: more may be due, go again at once

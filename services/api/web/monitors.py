@@ -1,19 +1,20 @@
 """The Monitors page: the heartbeats and escalation policies of the signed-in user's
-applications (issue 17 §3, §5), read through the feature homes the API uses."""
+applications (issue 17 §3, §5), read through the feature homes the API uses; and the
+rotation of an application's status-callback signing secret (§6), shown on its page."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from overpush import escalations, heartbeats
+from fastapi.responses import HTMLResponse, Response
+from overpush import delivery_status, escalations, heartbeats
 from overpush.models import App
 from sqlalchemy import select
 
 from services.api.deps import RuntimeDep
-from services.api.web.render import page
-from services.api.web.sessions import ViewerDep
+from services.api.web.render import page, redirect
+from services.api.web.sessions import CsrfDep, ViewerDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,3 +43,12 @@ async def monitors_page(request: Request, rt: RuntimeDep, who: ViewerDep) -> HTM
     return await page(request, "monitors.html", user=who.user, beats=beats,
                       policies=policies, when=when, span=span, base_url=rt.settings.base_url,
                       ping_url=heartbeats.ping_url, has_apps=bool(apps))
+
+
+@router.post("/apps/{app_id}/status-secret")
+async def rotate_status_secret(app_id: int, rt: RuntimeDep, who: ViewerDep,
+                               _: CsrfDep) -> Response:
+    """A new status-callback signing secret; the old one signs too for 24 hours."""
+    if not await delivery_status.rotate_secret(rt, who.user.id, app_id):
+        return redirect("/")
+    return redirect(f"/apps/{app_id}?notice=status_secret_rotated")

@@ -34,6 +34,8 @@ NOTICES: dict[str, Say] = {
     "group_saved": Say("Group saved."),
     "address_saved": Say("Address saved."),
     "address_deleted": Say("Address deleted."),
+    "status_secret_rotated": Say("New signing secret made. Status callbacks carry a "
+                                 "signature with the old one too for 24 hours."),
 }
 
 ADD_DEVICE = ("/#add-device", "How to add a device")

@@ -239,6 +239,16 @@ class ApiErrors:
         "escalation_priority", 400, "escalation", "invalid",
         "escalation needs emergency priority (2)",
     )
+    # Delivery status (issue 17 section 6).
+    # No per-field key: "request" is the envelope's own (the request id of the answer).
+    REQUEST_NOT_FOUND = _e(
+        "request_not_found", 400, None, "not found",
+        "request not found; it may be another application's, not dispatched yet, or expired",
+    )
+    STATUS_CALLBACK_INVALID = _e(
+        "status_callback_invalid", 400, "status_callback", "invalid",
+        "status_callback must be a publicly reachable http or https URL",
+    )
     NOT_FOUND = _e("not_found", 404, None, "not found", "no such API call")
     METHOD_NOT_ALLOWED = _e("method_not_allowed", 405, None, "invalid", "method not allowed")
     INTERNAL = _e("internal", 500, None, "internal error",

@@ -216,7 +216,7 @@ async def _write(session: AsyncSession, rt: Runtime, plans: list[_Plan],
                  sound=r.sound or draft.sound, url=draft.url, url_title=draft.url_title,
                  html=draft.html, monospace=draft.monospace, devices=r.devices,
                  sent_at=sent_at, created_at=now, expires_at=expires_at,
-                 attachment_id=attachment_id)
+                 attachment_id=attachment_id, status_callback=draft.status_callback)
             for r in plan.recipients
         ]
     # One multi-row INSERT ... RETURNING (no ORM objects): a group send makes 1,000s.

@@ -52,6 +52,7 @@ class MessageDraft:
     tags: tuple[str, ...] = ()
     attachment: CheckedImage | None = None  # checked by the route (a worker thread)
     escalation: int | None = None  # an escalation policy's id (overpush.escalations)
+    status_callback: str | None = None  # where status changes are POSTed, signed
 
 
 def flag(value: str | None) -> bool:
@@ -118,6 +119,12 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
         err(E.PRIORITY_INVALID)
     retry, expire, callback, tags = _emergency(p, priority, err)
     escalation = _escalation(p.get("escalation"), err)
+    status_callback = (p.get("status_callback") or "").strip() or None
+    if status_callback is not None:
+        try:
+            callbacks.parse(status_callback)
+        except callbacks.CallbackRefused as exc:
+            err(E.STATUS_CALLBACK_INVALID, f"status_callback: {exc}")
 
     sound = (p.get("sound") or "").strip() or None
     if sound is not None and not SOUND_NAME.match(sound):
@@ -153,7 +160,7 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
         priority=priority, sound=sound, url=url, url_title=url_title, timestamp=timestamp,
         html=html, monospace=monospace, ttl=None if priority == 2 else ttl,  # spec: ignored
         retry=retry, expire=expire, callback=callback, tags=tags,
-        escalation=escalation,
+        escalation=escalation, status_callback=status_callback,
     )
 
 

@@ -17,6 +17,7 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.delivery_status import DeviceStatus, StatusCallback
 from overpush.models.licensing import LicenseCredits, PendingLicense, PlatformLicense
 from overpush.models.mail import MailAccount, MailAlias
 from overpush.models.monitors import EscalationPolicy, Heartbeat
@@ -47,6 +48,7 @@ __all__ = [
     "DailyUsage",
     "Delivery",
     "Device",
+    "DeviceStatus",
     "EscalationPolicy",
     "Glance",
     "Group",
@@ -67,6 +69,7 @@ __all__ = [
     "ReceiptTag",
     "RecoveryCode",
     "SmsAlert",
+    "StatusCallback",
     "Subscription",
     "Team",
     "TeamMember",

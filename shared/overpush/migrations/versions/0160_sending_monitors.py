@@ -80,8 +80,69 @@ def upgrade() -> None:
             batch_op.f('ix_receipts_next_level_at'), ['next_level_at'], unique=False
         )
 
+    op.create_table('device_statuses',
+    sa.Column('message_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('device_id', ID, nullable=False),
+    sa.Column('app_id', ID, nullable=False),
+    sa.Column('request_id', sa.String(length=36), nullable=False),
+    sa.Column('user_id', ID, nullable=False),
+    sa.Column('device_name', sa.String(length=25), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=True),
+    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('failed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('callback', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['app_id'], ['apps.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['device_id'], ['devices.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('message_id', 'device_id')
+    )
+    with op.batch_alter_table('device_statuses', schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f('ix_device_statuses_queued_at'), ['queued_at'], unique=False)
+        batch_op.create_index('ix_device_statuses_app_id_request_id',
+                              ['app_id', 'request_id'], unique=False)
+
+    op.create_table('status_callbacks',
+    sa.Column('id', ID, nullable=False),
+    sa.Column('app_id', ID, nullable=False),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['app_id'], ['apps.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('status_callbacks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_status_callbacks_app_id'), ['app_id'], unique=False)
+        batch_op.create_index(
+            batch_op.f('ix_status_callbacks_next_attempt_at'), ['next_attempt_at'], unique=False)
+
+    # Messages and applications of the first round get NULLs: no status callback, and a
+    # signing secret made the first time the application's page or a callback needs one.
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('status_callback', sa.Text(), nullable=True))
+    with op.batch_alter_table('apps', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('status_secret', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('status_secret_old', sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column('status_secret_rotated_at', sa.DateTime(timezone=True), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('apps', schema=None) as batch_op:
+        batch_op.drop_column('status_secret_rotated_at')
+        batch_op.drop_column('status_secret_old')
+        batch_op.drop_column('status_secret')
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_column('status_callback')
+    op.drop_table('status_callbacks')
+    op.drop_table('device_statuses')
     with op.batch_alter_table('receipts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receipts_next_level_at'))
         batch_op.drop_column('next_level_at')
