@@ -13,14 +13,17 @@ from services.api.routes import (
     client,
     client_logout,
     dedup,
+    escalations,
     glances,
     groups,
+    heartbeats,
     licenses,
     limits,
     messages,
     ops,
     push,
     receipts,
+    requests,
     scheduled,
     settings,
     sounds,
@@ -34,7 +37,7 @@ from services.api.web import routes as web
 # Every part of the application, each with its `router`, added the same way and in this order.
 PARTS = (messages, client, client_logout, ops, receipts, settings, attachments, groups, sounds,
          validate, glances, limits, aliases, push, licenses, teams, subscriptions, webpush,
-         dedup, scheduled,  # sending beyond Pushover: dedup keys, send_at
+         dedup, scheduled, heartbeats, escalations, requests,  # sending beyond Pushover
          web)
 
 

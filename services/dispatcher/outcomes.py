@@ -7,7 +7,8 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from overpush import platforms
+from overpush import delivery_status, platforms
+from overpush.delivery_status import FAILED, SENT, Change
 from overpush.mailer import Mailer
 from overpush.models import Delivery, Device, User
 from overpush.runtime import Runtime
@@ -29,6 +30,23 @@ def next_retry(attempts: int, retry_after: float | None, s: Settings) -> float |
     return max(backoff, retry_after or 0.0)
 
 
+def status_change(push: Push, result: Result, s: Settings) -> Change | None:
+    """The delivery status a provider's answer sets (issue 17 §6): taken is "sent"; refused
+    or gone is "failed"; a retry changes nothing until the attempts run out."""
+    pm = push.phone
+    assert pm is not None
+    if result.outcome is Outcome.DELIVERED:
+        return Change(push.message_id, push.target.id, SENT)
+    if result.outcome is Outcome.RETRY:
+        attempts = max(pm.attempts, 1)
+        if next_retry(attempts, result.retry_after, s) is not None:
+            return None
+        reason = f"gave up after {attempts} attempts: {result.reason or 'retry'}"
+        return Change(push.message_id, push.target.id, FAILED, reason)
+    return Change(push.message_id, push.target.id, FAILED,
+                  result.reason or result.outcome.value)
+
+
 async def record(rt: Runtime, answers: Sequence[tuple[Push, Result]]) -> int:
     """Apply the phone answers in one transaction; returns how many devices were disabled."""
     now = rt.clock.now()
@@ -37,6 +55,9 @@ async def record(rt: Runtime, answers: Sequence[tuple[Push, Result]]) -> int:
     if not phone:
         return 0
     async with rt.sessions() as session, session.begin():
+        await delivery_status.record(session, [c for p, r in phone
+                                               if (c := status_change(p, r, rt.settings))],
+                                     now)
         for push, result in phone:
             pm = push.phone
             assert pm is not None

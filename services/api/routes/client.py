@@ -7,7 +7,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from overpush import aliases, device_identity, devices, licenses, platforms, receipts
+from overpush import (
+    aliases,
+    delivery_status,
+    device_identity,
+    devices,
+    licenses,
+    platforms,
+    receipts,
+)
 from overpush.accounts import authenticate, totp_ok
 from overpush.attachments import attachment_url
 from overpush.clock import unix
@@ -116,6 +124,9 @@ async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
         emergency = await receipts.of_messages(
             session, [m.id for _, m, _, _ in rows if m.priority == 2])
         address = await aliases.default_address(session, rt, user.id)
+        # Issue 17 §6: what the device downloads is "delivered" (one UPDATE per download).
+        await delivery_status.downloaded(
+            session, device.id, [m.id for d, m, _, _ in rows if d.id not in expired], now)
     base = str(request.base_url).rstrip("/")
     messages = [_message_json(d, m, a, ctype, base, emergency.get(m.id))
                 for d, m, a, ctype in rows if d.id not in expired]

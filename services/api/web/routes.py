@@ -17,6 +17,7 @@ from services.api.web import (
     error_pages,
     icons,
     invitations,
+    monitors,
     pages_accounts,
     pages_groups,
     subscribe,
@@ -28,7 +29,7 @@ from services.api.web.sessions import CsrfFailed, LoginRequired
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 for _module in (pages_accounts, dashboard, apps_pages, account_pages, pages_groups, icons,
-                subscribe, invitations):
+                subscribe, invitations, monitors):
     router.include_router(_module.router)
 
 

@@ -37,6 +37,8 @@ NOTICES: dict[str, Say] = {
     # Team invitations.
     "team_joined": Say("You joined the team."),
     "team_declined": Say("Invitation declined. The team sees nothing about you."),
+    "status_secret_rotated": Say("New signing secret made. Status callbacks carry a "
+                                 "signature with the old one too for 24 hours."),
 }
 
 ADD_DEVICE = ("/#add-device", "How to add a device")

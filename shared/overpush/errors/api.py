@@ -238,6 +238,58 @@ class ApiErrors:
         "dedup_window must be a number of seconds from 1 to 2592000 (30 days)",
     )
     # --- end send-a ---
+    # Heartbeat monitors and escalation policies (issue 17, sections 3 and 5).
+    HEARTBEAT_NOT_FOUND = _e(
+        "heartbeat_not_found", 400, "heartbeat", "not found", "heartbeat not found"
+    )
+    HEARTBEAT_NAME_INVALID = _e(
+        "heartbeat_name_invalid", 400, "name", "invalid", "name must have 1 to 100 characters"
+    )
+    PERIOD_INVALID = _e(
+        "period_invalid", 400, "period", "invalid",
+        "period must be a whole number of seconds from 10 to 2678400 (31 days)",
+    )
+    GRACE_INVALID = _e(
+        "grace_invalid", 400, "grace", "invalid",
+        "grace must be a whole number of seconds from 0 to 2678400 (31 days)",
+    )
+    TOO_MANY_HEARTBEATS = _e(
+        "too_many_heartbeats", 400, "heartbeat", "invalid",
+        "too many heartbeats; at most 200 per application",
+    )
+    ESCALATION_NOT_FOUND = _e(
+        "escalation_not_found", 400, "escalation", "not found", "escalation policy not found"
+    )
+    ESCALATION_NAME_INVALID = _e(
+        "escalation_name_invalid", 400, "name", "invalid", "name must have 1 to 100 characters"
+    )
+    LEVELS_INVALID = _e(
+        "levels_invalid", 400, "levels", "invalid",
+        'levels must be a JSON list of 1 to 10 {"user": KEY, "after": SECONDS}, the first '
+        "with after 0 and each later one after the one before, up to 10800 seconds",
+    )
+    TOO_MANY_ESCALATIONS = _e(
+        "too_many_escalations", 400, "escalation", "invalid",
+        "too many escalation policies; at most 100 per application",
+    )
+    ESCALATION_USER_MISMATCH = _e(
+        "escalation_user_mismatch", 400, "user", "invalid",
+        "user must be the key of the escalation policy's first level",
+    )
+    ESCALATION_PRIORITY = _e(
+        "escalation_priority", 400, "escalation", "invalid",
+        "escalation needs emergency priority (2)",
+    )
+    # Delivery status (issue 17 section 6).
+    # No per-field key: "request" is the envelope's own (the request id of the answer).
+    REQUEST_NOT_FOUND = _e(
+        "request_not_found", 400, None, "not found",
+        "request not found; it may be another application's, not dispatched yet, or expired",
+    )
+    STATUS_CALLBACK_INVALID = _e(
+        "status_callback_invalid", 400, "status_callback", "invalid",
+        "status_callback must be a publicly reachable http or https URL",
+    )
     NOT_FOUND = _e("not_found", 404, None, "not found", "no such API call")
     # Teams: invitations, add_user's fields, and team-owned delivery groups.
     TEAM_NAME_INVALID = _e("team_name_invalid", 400, "name", "invalid",

@@ -29,6 +29,11 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
             await callbacks.vet(draft.callback, rt.settings.callback_allow_private)
         except callbacks.CallbackRefused as exc:
             raise ApiError.of(E.CALLBACK_INVALID, str(exc)) from None
+    if draft.status_callback is not None:
+        try:  # the same SSRF rule as callbacks, and again when each status is POSTed
+            await callbacks.vet(draft.status_callback, rt.settings.callback_allow_private)
+        except callbacks.CallbackRefused as exc:
+            raise ApiError.of(E.STATUS_CALLBACK_INVALID, f"status_callback: {exc}") from None
     if draft.send_at is not None:
         return await _schedule(rt, draft, request_id)
     accepted: Accepted = await rt.intake.submit(Request(draft, request_id, source),

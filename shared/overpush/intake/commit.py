@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import dedup, outbox, receipts
+from overpush import dedup, escalations, outbox, receipts
 from overpush.errors import ApiError, E
 from overpush.events import MessageAccepted
 from overpush.intake.recipients import Recipient, resolve
@@ -70,6 +70,7 @@ class _Plan:
     scope: dedup.Scope | None = None
     holder: str | None = None
     leader: _Plan | None = None
+    escalation: str | None = None  # the levels of the escalation policy it names
 
 
 Outcome = Accepted | BaseException
@@ -243,10 +244,12 @@ async def _lookups(session: AsyncSession, requests: Sequence[Request],
                     sound_error[app.id, sound] = await _unknown_sound(session, app.id, sound)
                 if (error := sound_error[app.id, sound]) is not None:
                     raise ApiError(list(error.errors))
+            levels = None if draft.escalation is None else await escalations.for_send(
+                session, app.id, draft)
         except ApiError as err:
             outcomes[i] = err
             continue
-        plans.append(_Plan(i, request, app, recipients))
+        plans.append(_Plan(i, request, app, recipients, escalation=levels))
     return plans
 
 
@@ -315,7 +318,7 @@ async def _write(session: AsyncSession, rt: Runtime, plans: list[_Plan],
                  html=draft.html, monospace=draft.monospace, encrypted=draft.encrypted,
                  devices=r.devices,
                  sent_at=sent_at, created_at=now, expires_at=expires_at,
-                 attachment_id=attachment_id)
+                 attachment_id=attachment_id, status_callback=draft.status_callback)
             for r in plan.recipients
         ]
     # One multi-row INSERT ... RETURNING (no ORM objects): a group send makes 1,000s.
@@ -332,6 +335,8 @@ async def _write(session: AsyncSession, rt: Runtime, plans: list[_Plan],
                     plan.message_ids, plan.recipients, strict=True)],
                 retry=draft.retry, expire=draft.expire, callback=draft.callback,
                 tags=draft.tags, now=now, receipt=plan.request.receipt,
+                escalation=None if plan.escalation is None else (draft.escalation,
+                                                                 plan.escalation),
             )
     await outbox.stage(session, rt, [
         MessageAccepted(message_ids=[i for p in group for i in p.message_ids], app_id=app_id,
@@ -359,3 +364,13 @@ async def _store_attachment(session: AsyncSession, draft: MessageDraft,
     session.add(row)
     await session.flush()
     return row.id
+
+
+async def commit_in(session: AsyncSession, rt: Runtime,
+                    requests: Sequence[Request]) -> list[Outcome]:
+    """Decide and write `requests` in the caller's transaction, for a timer whose claim must
+    commit together with the messages it sends (a replica that loses the claim sends
+    nothing; a rollback sends nothing). Refusals (quota, a deleted recipient) are outcomes.
+    The caller sets rt.outbox_wakeup after its commit."""
+    outcomes, admitted = await _decide_and_write(session, rt, requests)
+    return _announce(rt, admitted, outcomes)

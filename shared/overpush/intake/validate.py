@@ -70,6 +70,8 @@ class MessageDraft:
     send_at: int | None = None  # Unix seconds: hold the message until then
     dedup_key: str | None = None  # one open message per app, user value and key
     dedup_window: int = DEDUP_WINDOW  # seconds a dedup key stays open
+    escalation: int | None = None  # an escalation policy's id (overpush.escalations)
+    status_callback: str | None = None  # where status changes are POSTed, signed
 
 
 def flag(value: str | None) -> bool:
@@ -139,6 +141,13 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
     except ValueError:
         err(E.PRIORITY_INVALID)
     retry, expire, callback, tags = _emergency(p, priority, err)
+    escalation = _escalation(p.get("escalation"), err)
+    status_callback = (p.get("status_callback") or "").strip() or None
+    if status_callback is not None:
+        try:
+            callbacks.parse(status_callback)
+        except callbacks.CallbackRefused as exc:
+            err(E.STATUS_CALLBACK_INVALID, f"status_callback: {exc}")
 
     sound = (p.get("sound") or "").strip() or None
     if sound is not None and not SOUND_NAME.match(sound):
@@ -177,6 +186,7 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
         html=html, monospace=monospace, ttl=None if priority == 2 else ttl,  # spec: ignored
         retry=retry, expire=expire, callback=callback, tags=tags, encrypted=encrypted,
         send_at=send_at, dedup_key=dedup_key, dedup_window=dedup_window,
+        escalation=escalation, status_callback=status_callback,
     )
 
 
@@ -234,3 +244,16 @@ def _emergency(p: Mapping[str, str | None], priority: int, err: Callable[..., No
     if any(len(t) > TAG_MAX for t in tags) or len(tags) > TAGS_MAX:
         err(E.TAGS_INVALID)
     return retry, expire, callback, tags
+
+
+def _escalation(value: str | None, err: Callable[..., None]) -> int | None:
+    """An escalation policy's id; whether it is the app's own, and the rest of its rules,
+    are decided in the intake (overpush.escalations.for_send)."""
+    try:
+        escalation = _int(value)
+        if escalation is not None and escalation < 1:
+            raise ValueError(escalation)
+    except ValueError:
+        err(E.ESCALATION_NOT_FOUND)
+        return None
+    return escalation

@@ -17,8 +17,10 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.delivery_status import DeviceStatus, StatusCallback
 from overpush.models.licensing import LicenseCredits, PendingLicense, PlatformLicense
 from overpush.models.mail import MailAccount, MailAlias
+from overpush.models.monitors import EscalationPolicy, Heartbeat
 from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
 from overpush.models.scheduling import DedupKey, ScheduledMessage
 from overpush.models.sending import (
@@ -49,9 +51,12 @@ __all__ = [
     "DedupKey",
     "Delivery",
     "Device",
+    "DeviceStatus",
+    "EscalationPolicy",
     "Glance",
     "Group",
     "GroupMember",
+    "Heartbeat",
     "LicenseCredits",
     "LoginAttempts",
     "MailAccount",
@@ -68,6 +73,7 @@ __all__ = [
     "RecoveryCode",
     "ScheduledMessage",
     "SmsAlert",
+    "StatusCallback",
     "Subscription",
     "Team",
     "TeamInvitation",

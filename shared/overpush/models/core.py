@@ -69,6 +69,12 @@ class App(Base):
     # foreign key: adding one would rebuild this table on SQLite (teams are never deleted).
     team_id: Mapped[int | None] = mapped_column(BigId, nullable=True, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Issue 17 §6: the key that signs status callbacks; after a rotation the previous key
+    # also signs for 24 hours from `status_secret_rotated_at`.
+    status_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status_secret_old: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status_secret_rotated_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, nullable=True)
 
 
 class ClientSession(Base):
@@ -147,6 +153,8 @@ class Message(Base):
     )
     # Set once the dispatcher has written the per-device queue rows; makes fan-out idempotent.
     dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Issue 17 §6: where each status change of this message's devices is POSTed, signed.
+    status_callback: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Delivery(Base):

@@ -37,6 +37,15 @@ class Receipt(Base):
     # Set when repetition stops for any reason; retention counts a week from here.
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
     called_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Escalation (overpush.escalations): the policy's levels as they were when sent, the
+    # highest level alerted so far and when, and the next level's timer (NULL: none left).
+    escalation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    escalation_levels: Mapped[str | None] = mapped_column(Text, nullable=True)
+    escalation_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    next_level_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, nullable=True, index=True
+    )
 
 
 class ReceiptMessage(Base):
