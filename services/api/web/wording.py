@@ -34,6 +34,8 @@ NOTICES: dict[str, Say] = {
     "group_saved": Say("Group saved."),
     "address_saved": Say("Address saved."),
     "address_deleted": Say("Address deleted."),
+    "password_changed": Say("Password changed. Your other browsers and your devices log in "
+                            "again with the new one."),
 }
 
 ADD_DEVICE = ("/#add-device", "How to add a device")
