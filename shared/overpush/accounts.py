@@ -96,7 +96,8 @@ async def sign_up(rt: Runtime, email: str, password: str) -> Mail:
             await aliases.ensure_account(session, rt, user.id)  # their e-mail gateway address
             token = await issue_token(session, rt, user.id, "confirm", CONFIRM_TTL)
     except IntegrityError:
-        return Mail(email, "Your Overpush account", (
+        owner = await find_by_email(rt, email)
+        return Mail(owner.email if owner else email, "Your Overpush account", (
             "Someone, perhaps you, tried to sign up for Overpush with this address. It "
             "already has an account, so nothing changed.\n\nTo log in, open "
             f"{rt.settings.base_url}/login\nForgot the password? Choose a new one at "
