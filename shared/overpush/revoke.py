@@ -4,8 +4,11 @@ A password reset or change and a change of the second factor end every other bro
 session and every device secret (Open Client log-in) of the account, and delete the devices
 those secrets registered: a device whose secret no longer works cannot fetch its messages,
 and one registered by someone who knew the old password (or squatted the address before
-its owner confirmed it) must stop receiving the owner's messages. The devices' WebSockets
-are told `E` (log in again) and closed, wherever they are held.
+its owner confirmed it) must stop receiving the owner's messages, phone pushes included.
+Every device is registered by some secret (the Open Client API is the only way in), so once
+all secrets end, every device goes, also those registered before secrets were tied to their
+devices (migration 0110) or whose secret was logged out. The devices' WebSockets are told
+`E` (log in again) and closed, wherever they are held.
 """
 
 from __future__ import annotations
@@ -28,12 +31,10 @@ async def web_sessions(session: AsyncSession, user_id: int, keep: str | None = N
 
 
 async def device_secrets(session: AsyncSession, user_id: int) -> list[str]:
-    """End every device secret of the user and delete the devices they registered; the
-    public ids of those devices, to tell them `E` once committed (`tell_devices`)."""
-    registered = select(ClientSession.device_id).where(
-        ClientSession.user_id == user_id, ClientSession.device_id.is_not(None))
-    gone = list((await session.scalars(select(Device).where(
-        Device.user_id == user_id, Device.id.in_(registered)))).all())
+    """End every device secret of the user and delete the devices they registered (all of
+    the user's devices, see above); their public ids, to tell them `E` once committed
+    (`tell_devices`)."""
+    gone = list((await session.scalars(select(Device).where(Device.user_id == user_id))).all())
     for device in gone:
         await devices.delete_device(session, device)
     await session.execute(delete(ClientSession).where(ClientSession.user_id == user_id))
