@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     login_failures_per_email: int = 10
     login_failures_per_client: int = 50
     login_window_seconds: int = 900
+    # Security of accounts (SECURITY.md). A browser session unused this long ends (the
+    # 14-day limit above still holds). Wrong second-factor codes allowed per window (the
+    # window above), per account and per browser session (or client address, on the API).
+    # Sign-ups per client address, and reset mails per address and per client, per window.
+    web_session_idle_minutes: int = 720
+    twofa_failures_per_account: int = 10
+    twofa_failures_per_session: int = 5
+    signups_per_client: int = 10
+    reset_mails_per_email: int = 3
+    reset_mails_per_client: int = 20
     # Emergency receipts: how often the receipts service looks for due re-alerts and callbacks.
     receipts_tick_interval: float = 0.25
     # Callback URLs on loopback, private or link-local addresses are refused unless this is set

@@ -39,6 +39,8 @@ NOTICES: dict[str, Say] = {
     "team_declined": Say("Invitation declined. The team sees nothing about you."),
     "status_secret_rotated": Say("New signing secret made. Status callbacks carry a "
                                  "signature with the old one too for 24 hours."),
+    "password_changed": Say("Password changed. Your other browsers and your devices log in "
+                            "again with the new one."),
 }
 
 ADD_DEVICE = ("/#add-device", "How to add a device")

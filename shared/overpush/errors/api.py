@@ -290,6 +290,24 @@ class ApiErrors:
         "status_callback_invalid", 400, "status_callback", "invalid",
         "status_callback must be a publicly reachable http or https URL",
     )
+    # Security of accounts (issue 14): throttled log-ins and codes, unconfirmed accounts,
+    # message URLs whose scheme would run code.
+    LOGIN_THROTTLED = _e(
+        "login_throttled", 429, "email", "throttled",
+        "too many failed attempts; wait a few minutes and try again",
+    )
+    TWOFA_THROTTLED = _e(
+        "twofa_throttled", 429, "twofa", "throttled",
+        "too many wrong two-factor codes; wait a few minutes and try again",
+    )
+    EMAIL_UNCONFIRMED = _e(
+        "email_unconfirmed", 400, "email", "unconfirmed",
+        "the account's e-mail address is not confirmed yet; open the link we mailed",
+    )
+    URL_SCHEME_INVALID = _e(
+        "url_scheme_invalid", 400, "url", "invalid",
+        "url may not use the javascript:, data: or vbscript: scheme",
+    )
     NOT_FOUND = _e("not_found", 404, None, "not found", "no such API call")
     # Teams: invitations, add_user's fields, and team-owned delivery groups.
     TEAM_NAME_INVALID = _e("team_name_invalid", 400, "name", "invalid",

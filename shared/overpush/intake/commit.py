@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush import dedup, escalations, outbox, receipts
+from overpush.apps import OWNER_CONFIRMED
 from overpush.errors import ApiError, E
 from overpush.events import MessageAccepted
 from overpush.intake.recipients import Recipient, resolve
@@ -31,7 +32,7 @@ from overpush.sounds import BUILTIN_SOUNDS
 log = logging.getLogger(__name__)
 
 
-_APPS = select(App).where(App.token.in_(bindparam("tokens", expanding=True)))
+_APPS = select(App).where(App.token.in_(bindparam("tokens", expanding=True)), OWNER_CONFIRMED)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from overpush import callbacks
+from overpush.apps import runs_code
 from overpush.attachments import CheckedImage
 from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError, E, FieldError
@@ -124,6 +125,8 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
     url = p.get("url") or None
     if url is not None and len(url) > (limit := bound(URL_MAX)):
         err(E.URL_TOO_LONG, f"url is too long; the limit is {limit} characters")
+    elif url is not None and not encrypted and runs_code(url):
+        err(E.URL_SCHEME_INVALID)
     url_title = p.get("url_title") or None
     if url_title is not None and len(url_title) > (limit := bound(URL_TITLE_MAX)):
         err(E.URL_TITLE_TOO_LONG,

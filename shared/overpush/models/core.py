@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -26,6 +27,12 @@ class User(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_key: Mapped[str] = mapped_column(String(30), unique=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # The address as an identity (overpush.accounts.email_key: trimmed, lower-case): one
+    # account per address whatever its case, and the one key of every log-in and its limits.
+    # Nullable only for the few case-duplicates an upgrade found (migration 0110); a unique
+    # index, not a constraint, so adding it never rebuilt the table on SQLite.
+    email_key: Mapped[str | None] = mapped_column(
+        String(320), nullable=True, unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # None until the owner follows the link we e-mailed; applications need a confirmed address.
@@ -34,6 +41,8 @@ class User(Base):
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # The secret of a 2FA set-up in progress: the QR code stays the same until a code matches.
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The 30-second step of the last TOTP code accepted: a code works once per account.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Alert settings (phones): quiet hours are "HH:MM" in the user's own IANA time zone.
     quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
     quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
@@ -86,6 +95,11 @@ class ClientSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     secret_digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The device registered with this secret (the last one, if a client registered several):
+    # who acknowledged a receipt, which device a log-out tells `E`, and which devices go when
+    # the secret is revoked. No foreign key (adding one would rebuild the table on SQLite);
+    # deleting a device clears it.
+    device_id: Mapped[int | None] = mapped_column(BigId, nullable=True, index=True)
 
 
 class Device(Base):
