@@ -296,3 +296,20 @@ def new_totp_secret() -> str:
 
 def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Overpush")
+
+
+async def invited_account(session: AsyncSession, rt: Runtime, email: str,
+                          password_hash: str) -> int:
+    """An account a team invited that did not exist yet: unconfirmed (its owner confirms it by
+    accepting the invitation we mail), with its e-mail gateway address. Raises IntegrityError
+    when the address was taken meanwhile."""
+    key = random_key()
+    while await session.scalar(select(exists().where(Group.group_key == key))):
+        key = random_key()  # user and group keys share one namespace
+    user = User(user_key=key, email=email.strip(), password_hash=password_hash,
+                created_at=rt.clock.now())
+    async with session.begin_nested():
+        session.add(user)
+        await session.flush()
+    await aliases.ensure_account(session, rt, user.id)
+    return user.id

@@ -102,6 +102,16 @@ class Settings(BaseSettings):
     push_retry_base: float = 10.0
     push_retry_max: float = 900.0
     push_retry_interval: float = 2.0  # how often the dispatcher looks for due retries
+    # Web Push (browsers, /client): the VAPID key pair that signs every push, as PEM (an EC
+    # P-256 private key). Empty: one is made on first start and kept in the database, so every
+    # replica signs with the same key. The subject is the contact that push services (Apple's
+    # requires one) may write to: a mailto: or https: URL; empty: public_url when it is https,
+    # else mailto: the address of mail_from.
+    vapid_private_key: str = ""
+    vapid_subject: str = ""
+    # Web Pushes in flight at once from one dispatcher.
+    webpush_concurrency: int = 32
+
     # Retention: messages never synced are deleted this long after hand-off.
     retention_days: int = 21
     retention_interval: float = 300.0

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from overpush import (
     aliases,
+    delivery_status,
     device_identity,
     devices,
     licenses,
@@ -142,6 +143,9 @@ async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
         emergency = await receipts.of_messages(
             session, [m.id for _, m, _, _ in rows if m.priority == 2])
         address = await aliases.default_address(session, rt, user.id)
+        # Issue 17 §6: what the device downloads is "delivered" (one UPDATE per download).
+        await delivery_status.downloaded(
+            session, device.id, [m.id for d, m, _, _ in rows if d.id not in expired], now)
     base = str(request.base_url).rstrip("/")
     messages = [_message_json(d, m, a, ctype, base, emergency.get(m.id))
                 for d, m, a, ctype in rows if d.id not in expired]
@@ -160,6 +164,8 @@ def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
     }
     if receipt is not None:
         out["receipt"], out["acked"] = receipt[0], int(receipt[1])
+    if m.encrypted:  # the device opens title, message, url and url_title with its key
+        out["encrypted"] = 1
     for key, value in (("title", m.title), ("sound", m.sound), ("url", m.url),
                        ("url_title", m.url_title)):
         if value:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from overpush import outbox, receipts
+from overpush import outbox, receipts, scheduled
 from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
 from overpush.events import ReceiptAcknowledged
@@ -36,7 +36,14 @@ async def poll(receipt: str, params: ParamsDep, rt: RuntimeDep,
                rid: RequestIdDep) -> JSONResponse:
     async with rt.sessions() as session:
         app = await app_for_token(session, params.get("token"))
-        row = await _receipt_of_app(session, app, receipt)
+        try:
+            row = await _receipt_of_app(session, app, receipt)
+        except ApiError:  # a scheduled emergency's receipt, answered before it goes out
+            waiting = await scheduled.receipt_view(session, app.id, receipt) if is_key(
+                receipt) else None
+            if waiting is None:
+                raise
+            return ok(rid, **waiting)
     return ok(rid, **receipts.view(row, rt.clock.now()))
 
 
