@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 import pyotp
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,7 @@ from overpush import aliases, licenses
 from overpush.errors import ApiError, E
 from overpush.ids import digest, random_key
 from overpush.mailer import make_mailer
-from overpush.models import AccountToken, Group, User
+from overpush.models import AccountToken, Group, RecoveryCode, User
 from overpush.runtime import Runtime
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -165,6 +165,14 @@ def totp_ok(user: User, code: str) -> bool:
     if not user.totp_enabled or not user.totp_secret:
         return True
     return pyotp.TOTP(user.totp_secret).verify(code.strip().replace(" ", ""), valid_window=1)
+
+
+async def reset_two_factor(session: AsyncSession, user_id: int) -> None:
+    """2FA off: the secret, a set-up in progress and the recovery codes are gone (an operator
+    does this for someone who lost both their authenticator and their codes)."""
+    await session.execute(update(User).where(User.id == user_id).values(
+        totp_enabled=False, totp_secret=None, totp_pending_secret=None))
+    await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
 
 
 def new_totp_secret() -> str:
