@@ -49,12 +49,14 @@ def delivery_providers(rt: Runtime) -> list[Provider]:
     its pool to the current loop)."""
     from services.dispatcher.providers.apns import ApnsProvider
     from services.dispatcher.providers.fcm import FcmProvider
+    from services.dispatcher.providers.webpush import WebPushProvider
     from services.dispatcher.providers.websocket import WebSocketProvider
 
     built: list[Provider | None] = [
         WebSocketProvider(rt.bus),
         ApnsProvider.from_settings(rt.settings),
         FcmProvider.from_settings(rt.settings),
+        WebPushProvider.from_runtime(rt),
     ]
     providers = [p for p in built if p is not None]
     names = {p.name for p in providers}

@@ -18,6 +18,7 @@ class Receiver:
     port: int = field(default_factory=free_port)
     received: list[dict[str, str]] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)
+    raw: list[tuple[dict[str, str], bytes]] = field(default_factory=list)  # headers, body
     got: asyncio.Event = field(default_factory=asyncio.Event)
     _server: asyncio.Server | None = None
 
@@ -54,6 +55,7 @@ class Receiver:
         status = self.fail_status if len(self.answered) < self.fail_first else 200
         self.answered.append(status)
         if status == 200:
+            self.raw.append((headers, body))
             form = dict(parse_qsl(body.decode()))
             form["_path"], form["_host"] = lines[0].split()[1], headers.get("host", "")
             form["_type"] = headers.get("content-type", "")

@@ -27,7 +27,8 @@ async def create_app(rt: Runtime, email: str, name: str) -> dict[str, Any]:
     if not 1 <= len(name) <= 100:
         raise refuse("the application name must have 1 to 100 characters")
     async with rt.sessions() as session, session.begin():
-        owner = await session.scalar(select(User).where(User.email == email.strip()))
+        owner = await session.scalar(select(User).where(
+            User.email_key == accounts.email_key(email)))
         if owner is None:
             raise refuse(f"no user with e-mail {email}")
         app = App(token=random_key(), name=name, owner_id=owner.id, created_at=rt.clock.now())
@@ -37,7 +38,8 @@ async def create_app(rt: Runtime, email: str, name: str) -> dict[str, Any]:
 
 async def _user_id(rt: Runtime, email: str) -> int:
     async with rt.sessions() as session:
-        uid = await session.scalar(select(User.id).where(User.email == email.strip()))
+        uid = await session.scalar(select(User.id).where(
+            User.email_key == accounts.email_key(email)))
     if uid is None:
         raise refuse(f"no user with e-mail {email}")
     return uid

@@ -18,7 +18,8 @@ PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164
 
 
 async def create_team(rt: Runtime, name: str, admin_email: str) -> dict[str, Any]:
-    """A team with its administrator as first member; prints the team API token once."""
+    """A team with its administrator as first member; prints the team API token once and the
+    key of the team's auto-updating delivery group (every member)."""
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise refuse("the team name must have 1 to 100 characters")
@@ -33,10 +34,13 @@ async def create_team(rt: Runtime, name: str, admin_email: str) -> dict[str, Any
             await teams.add_member(session, team.id, admin.id, True, now)
         except ApiError:
             raise refuse(f"{admin.email} is already a member of a team") from None
-    return {"team": team.id, "name": name, "token": token, "administrator": admin.email}
+        group = await teams.auto_group(session, team, now)
+    return {"team": team.id, "name": name, "token": token, "administrator": admin.email,
+            "group": group.group_key}
 
 
 async def add_member(rt: Runtime, team: str, email: str) -> dict[str, Any]:
+    """The operator adds an account directly (the Teams API only invites)."""
     async with rt.sessions() as session, session.begin():
         t = await team_by_name(session, team)
         user = await user_by_email(session, email)

@@ -12,25 +12,33 @@ from services.api.routes import (
     attachments,
     client,
     client_logout,
+    dedup,
+    escalations,
     glances,
     groups,
+    heartbeats,
     licenses,
     limits,
     messages,
     ops,
     push,
     receipts,
+    requests,
+    scheduled,
     settings,
     sounds,
     subscriptions,
     teams,
     validate,
+    webpush,
 )
 from services.api.web import routes as web
 
 # Every part of the application, each with its `router`, added the same way and in this order.
 PARTS = (messages, client, client_logout, ops, receipts, settings, attachments, groups, sounds,
-         validate, glances, limits, aliases, push, licenses, teams, subscriptions, web)
+         validate, glances, limits, aliases, push, licenses, teams, subscriptions, webpush,
+         dedup, scheduled, heartbeats, escalations, requests,  # sending beyond Pushover
+         web)
 
 
 def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:

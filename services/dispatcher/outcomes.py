@@ -7,7 +7,8 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from overpush import platforms
+from overpush import delivery_status, platforms
+from overpush.delivery_status import FAILED, SENT, Change
 from overpush.mailer import Mailer
 from overpush.models import Delivery, Device, User
 from overpush.runtime import Runtime
@@ -29,6 +30,23 @@ def next_retry(attempts: int, retry_after: float | None, s: Settings) -> float |
     return max(backoff, retry_after or 0.0)
 
 
+def status_change(push: Push, result: Result, s: Settings) -> Change | None:
+    """The delivery status a provider's answer sets (issue 17 §6): taken is "sent"; refused
+    or gone is "failed"; a retry changes nothing until the attempts run out."""
+    pm = push.phone
+    assert pm is not None
+    if result.outcome is Outcome.DELIVERED:
+        return Change(push.message_id, push.target.id, SENT)
+    if result.outcome is Outcome.RETRY:
+        attempts = max(pm.attempts, 1)
+        if next_retry(attempts, result.retry_after, s) is not None:
+            return None
+        reason = f"gave up after {attempts} attempts: {result.reason or 'retry'}"
+        return Change(push.message_id, push.target.id, FAILED, reason)
+    return Change(push.message_id, push.target.id, FAILED,
+                  result.reason or result.outcome.value)
+
+
 async def record(rt: Runtime, answers: Sequence[tuple[Push, Result]]) -> int:
     """Apply the phone answers in one transaction; returns how many devices were disabled."""
     now = rt.clock.now()
@@ -37,6 +55,9 @@ async def record(rt: Runtime, answers: Sequence[tuple[Push, Result]]) -> int:
     if not phone:
         return 0
     async with rt.sessions() as session, session.begin():
+        await delivery_status.record(session, [c for p, r in phone
+                                               if (c := status_change(p, r, rt.settings))],
+                                     now)
         for push, result in phone:
             pm = push.phone
             assert pm is not None
@@ -54,19 +75,35 @@ async def record(rt: Runtime, answers: Sequence[tuple[Push, Result]]) -> int:
                 await session.execute(update(Delivery).where(*key).values(push_retry_at=None))
             if result.outcome is Outcome.GONE:
                 # Only the token we used: a device that re-registered meanwhile stays enabled.
+                # A device reached without a token too (a browser: the WebSocket) only loses
+                # the token; its owner is told all the same.
+                cut = {"push_token": None} if platforms.token_optional(push.target.os) \
+                    else {"enabled": False}
                 gone = await session.execute(
                     update(Device)
                     .where(Device.id == push.target.id, Device.enabled,
                            Device.push_token == pm.token)
-                    .values(enabled=False, disabled_at=now, disabled_reason=result.reason[:60],
+                    .values(**cut, disabled_at=now, disabled_reason=result.reason[:60],
                             disabled_notified_at=None))
                 if getattr(gone, "rowcount", 0):
                     disabled += 1
-                    log.warning("device %s disabled: %s", pm.device_id, result.reason)
+                    log.warning("device %s %s: %s", pm.device_id,
+                                "lost its push token" if "push_token" in cut else "disabled",
+                                result.reason)
                     await session.execute(update(Delivery).where(
                         Delivery.device_id == push.target.id).values(push_retry_at=None))
     return disabled
 
+
+SUBSCRIPTION_NOTICE = """Hello,
+
+Push notifications have stopped for your device "{name}" on your Overpush account: {vendor}
+told us that its push subscription is no longer valid ({reason}). This usually means the
+browser's site data was cleared, or its notification permission was removed.
+
+The device still receives messages while its Overpush page is open. To get notifications with
+the page closed again, open that page in the browser, log in and allow notifications.
+"""
 
 NOTICE = """Hello,
 
@@ -98,12 +135,14 @@ async def send_notices(rt: Runtime, mailer: Mailer, limit: int = 50) -> int:
                 .values(disabled_notified_at=rt.clock.now()))
         if not getattr(claimed, "rowcount", 0):
             continue
-        channel = platforms.channel_for(device.os, device.push_token is not None)
-        vendor = channel.vendor if channel else "the push service"
+        vendor = platforms.gone_vendor(device.os)
+        subject, text = (f"Overpush: your device {device.name} was disabled", NOTICE)
+        if device.enabled:  # it only lost its token (platforms.token_optional)
+            subject, text = (f"Overpush: push notifications stopped for {device.name}",
+                             SUBSCRIPTION_NOTICE)
         try:
-            await mailer.send(email, f"Overpush: your device {device.name} was disabled",
-                              NOTICE.format(name=device.name, vendor=vendor,
-                                            reason=device.disabled_reason or "gone"))
+            await mailer.send(email, subject, text.format(
+                name=device.name, vendor=vendor, reason=device.disabled_reason or "gone"))
         except BaseException:
             # Released for a later try; the caller backs off (the relay is likely down).
             async with rt.sessions() as session, session.begin():

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from overpush import platforms
+from overpush import platforms, receipts
+from overpush.attachments import attachment_url
+from overpush.clock import unix
 from overpush.delivery.alerting import Prefs, decide
 from overpush.delivery.fanout import Target
-from overpush.models import App, Delivery, Device, Message, User
+from overpush.models import App, Attachment, Delivery, Device, Message, User
 from overpush.runtime import Runtime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,18 +27,24 @@ async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -
     rows = (await session.execute(
         select(Delivery.push_attempts, Message.id.label("message_id"), Message.priority,
                Message.expires_at, Message.title, Message.body, Message.url, Message.sound,
+               Message.encrypted,
                Device.id.label("device_id"), Device.public_id, Device.name, Device.os,
                Device.enabled, Device.push_token, Device.encryption_key,
                Device.always_use_default_sound, User.quiet_start, User.quiet_end,
-               User.timezone, User.default_sound, App.name.label("app_name"))
+               User.timezone, User.default_sound, App.name.label("app_name"),
+               App.id.label("app_id"), Message.url_title, Message.html, Message.sent_at,
+               Attachment.content_type.label("attachment_type"))
         .join(Message, Message.id == Delivery.message_id)
         .join(Device, Device.id == Delivery.device_id)
         .join(User, User.id == Message.user_id)
         .join(App, App.id == Message.app_id)
+        .outerjoin(Attachment, Attachment.id == Message.attachment_id)
         .where(where).order_by(Delivery.id)
     )).all()
     carried = {r.device_id for r in rows if _carries(r.os, r.push_token)}
     badges = await _waiting(session, list(carried))
+    emergencies = await receipts.of_messages(session, sorted(
+        {r.message_id for r in rows if r.device_id in carried and r.priority == 2}))
     pushes: list[Push] = []
     for r in rows:
         target = Target(r.device_id, r.public_id, r.name, r.os)
@@ -50,9 +58,17 @@ async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -
         ttl = None if r.expires_at is None else int((r.expires_at - now).total_seconds())
         pushes.append(Push(target, r.message_id, r.priority, PhoneMessage(
             token=r.push_token, device_id=r.public_id, key=r.encryption_key,
-            message_id=r.message_id, title=r.title or r.app_name, body=r.body, url=r.url,
+            message_id=r.message_id,
+            # An encrypted message's title is ciphertext or nothing: never the app's name in
+            # clear where the app expects ciphertext.
+            title=r.title or ("" if r.encrypted else r.app_name), body=r.body, url=r.url,
             badge=badges.get(r.device_id, 0), alert=decide(r.priority, r.sound, prefs, now),
-            ttl=ttl, attempts=r.push_attempts,
+            ttl=ttl, attempts=r.push_attempts, encrypted=r.encrypted, app=r.app_name,
+            app_id=r.app_id,
+            url_title=r.url_title, html=r.html, sent_at=unix(r.sent_at),
+            receipt=emergencies[r.message_id][0] if r.message_id in emergencies else None,
+            attachment=None if r.attachment_type is None else attachment_url(
+                rt.settings.base_url, r.message_id, r.attachment_type),
         )))
     return pushes
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from overpush import platforms
 from overpush.delivery import dispatch
@@ -12,6 +13,7 @@ from overpush.events import Event, MessageAccepted, ReceiptsRetryDue
 from overpush.mailer import make_mailer
 from overpush.models import Delivery
 from overpush.runtime import Runtime
+from sqlalchemy import and_
 
 from services.dispatcher import outcomes, pushes
 from services.dispatcher.providers.base import Provider, Push, Result, as_result
@@ -64,9 +66,7 @@ class DispatcherService:
 
     async def handle(self, event: Event) -> None:
         if isinstance(event, ReceiptsRetryDue):
-            assert self._rt is not None
-            woken = await requeue(self._rt, event)
-            await self._push([Push(target, mid, 2) for target, mid in woken])
+            await self.realert(event)
             return
         assert isinstance(event, MessageAccepted)
         await self.dispatch(event.message_ids)
@@ -85,15 +85,35 @@ class DispatcherService:
         log.info("dispatched messages %s to %d devices", message_ids, len(queued),
                  extra={"message_ids": message_ids})
 
+    async def realert(self, event: ReceiptsRetryDue) -> None:
+        """An emergency's repeated alert: queued again, then pushed like a new message (the
+        phone and browser pushes carry it, marked as a re-alert), outcomes recorded."""
+        rt = self._rt
+        assert rt is not None
+        woken = await requeue(rt, event)
+        if not woken:
+            return
+        pairs = {(target.id, mid) for target, mid in woken}
+        async with rt.sessions() as session, session.begin():
+            loaded = await pushes.load(session, rt, and_(
+                Delivery.message_id.in_({mid for _, mid in pairs}),
+                Delivery.device_id.in_({device for device, _ in pairs})))
+        batch = [replace(p, realert=True) for p in loaded
+                 if (p.target.id, p.message_id) in pairs]
+        if await outcomes.record(rt, await self._push(batch)):
+            self._retries.wakeup.set()
+
     async def _push(self, batch: Sequence[Push]) -> list[tuple[Push, Result]]:
-        """Each push to the provider of its device's channel (platforms.channel_for)."""
+        """Each push to the providers of its device's channels (platforms.channels_for): a
+        nudge channel gets it without the message, so its answer records nothing."""
         rt = self._rt
         assert rt is not None
         by_provider: dict[str, list[Push]] = {}
         for p in batch:
-            channel = platforms.channel_for(p.target.os, p.phone is not None)
-            if channel is not None and channel.provider in self._by_name:
-                by_provider.setdefault(channel.provider, []).append(p)
+            for channel in platforms.channels_for(p.target.os, p.phone is not None):
+                if channel.provider in self._by_name:
+                    by_provider.setdefault(channel.provider, []).append(
+                        p if channel.payload else replace(p, phone=None))
         answers: list[tuple[Push, Result]] = []
         for name, group in by_provider.items():
             results = [as_result(r) for r in await self._by_name[name].send(group)]

@@ -1,4 +1,5 @@
-"""The receipts service: ticks the emergency timer, makes callbacks, purges old receipts.
+"""The receipts service: ticks the emergency timer, makes callbacks, purges old receipts,
+and runs the timers of heartbeats and escalations (services/receipts/monitors.py).
 
 Every loop takes "now" from rt.clock, so tests drive it with a FixedClock; each step is also
 a plain function (ticker.tick, deliver.deliver_due, retention.purge) a test can call directly.
@@ -17,7 +18,16 @@ from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.sms import SmsProvider
 
-from services.receipts import acked, deliver, retention, sms, ticker
+from services.receipts import (
+    acked,
+    deliver,
+    monitors,
+    retention,
+    scheduled,
+    sms,
+    status_callbacks,
+    ticker,
+)
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = 60.0
@@ -55,6 +65,9 @@ class ReceiptsService:
         async def callbacks() -> bool:
             return await deliver.deliver_due(rt) >= deliver.CLAIM
 
+        async def send_scheduled() -> bool:
+            return await scheduled.tick(rt) >= scheduled.BATCH
+
         async def texts() -> bool:
             return await sms.tick(rt, self._sms_provider) >= sms.BATCH
 
@@ -69,6 +82,13 @@ class ReceiptsService:
                    lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
             Repeat("receipts-callbacks", callbacks, callbacks_idle),
             Repeat("receipts-sms", texts, lambda: asyncio.sleep(rt.settings.sms_tick_interval)),
+            Repeat("receipts-scheduled", send_scheduled,
+                   lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
+            # Issue 17: missed heartbeats and escalation levels, on the emergency tick.
+            Repeat("receipts-monitors", lambda: monitors.tick(rt),
+                   lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
+            Repeat("receipts-status-callbacks", lambda: status_callbacks.deliver_due_more(rt),
+                   lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
         ]
         for loop in self._loops:
             loop.start()
@@ -86,6 +106,8 @@ class ReceiptsService:
         if monotonic() - self._last_purge >= PURGE_EVERY:
             self._last_purge = monotonic()
             messages, receipts = await retention.purge(rt)
+            await status_callbacks.purge(rt)
             if messages or receipts:
                 log.info("purged %d messages and %d receipts", messages, receipts)
+            await scheduled.purge(rt)  # finished scheduled messages, closed dedup keys
         return due >= ticker.BATCH  # a full batch: more may be due, go again at once

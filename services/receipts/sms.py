@@ -42,7 +42,7 @@ async def tick(rt: Runtime, provider: SmsProvider | None) -> int:
         for a in alerts:
             info = (await session.execute(
                 select(Receipt.acknowledged_at, Receipt.cancelled_at, User.phone_number,
-                       App.name, Message.title, Message.body)
+                       App.name, Message.title, Message.body, Message.encrypted)
                 .select_from(Receipt)
                 .join(App, App.id == Receipt.app_id)
                 .join(User, User.id == a.user_id)
@@ -59,7 +59,10 @@ async def tick(rt: Runtime, provider: SmsProvider | None) -> int:
                 continue
             a.sent_at, a.outcome, a.attempts = now, "sending", a.attempts + 1
             claimed.append(Claimed(a.receipt_id, a.user_id, info.phone_number,
-                                   team_sms.text(info.name, info.title, info.body), a.attempts))
+                                   # ciphertext is no use in a text message
+                                   team_sms.text(info.name, *((None, None) if info.encrypted
+                                                              else (info.title, info.body))),
+                                   a.attempts))
     for c in claimed:
         assert provider is not None
         ok = await provider.send(c.phone, c.text)

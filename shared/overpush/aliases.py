@@ -221,7 +221,7 @@ _TARGET = (
     .join(User, User.id == MailAlias.user_id)
     .join(MailAccount, MailAccount.user_id == MailAlias.user_id)
     .join(App, App.id == MailAccount.app_id)
-    .where(MailAlias.name == bindparam("name"))
+    .where(MailAlias.name == bindparam("name"), User.email_confirmed_at.is_not(None))
 )
 
 

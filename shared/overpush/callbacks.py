@@ -104,8 +104,10 @@ async def vet(url: str, allow_private: bool) -> Target:
 
 
 async def post(url: str, form: Mapping[str, str], *, allow_private: bool,
-               timeout: float = 5.0, verify: ssl.SSLContext | bool = True) -> int:
-    """POST `form` to `url` at a vetted address; returns the HTTP status (no redirects).
+               timeout: float = 5.0, verify: ssl.SSLContext | bool = True,
+               content: bytes | None = None, headers: Mapping[str, str] | None = None) -> int:
+    """POST `form` (or, given, the bytes `content` with `headers`) to `url` at a vetted
+    address; returns the HTTP status (no redirects).
 
     Raises CallbackRefused when the URL no longer passes the checks (DNS may have changed
     since the message was sent) and httpx.HTTPError when the receiver cannot be reached.
@@ -119,7 +121,8 @@ async def post(url: str, form: Mapping[str, str], *, allow_private: bool,
         follow_redirects=False, timeout=timeout, trust_env=False, verify=verify,
         limits=httpx.Limits(max_keepalive_connections=0),
     ) as client, client.stream(
-        "POST", pinned, data=dict(form), headers={"Host": target.host_header},
+        "POST", pinned, data=dict(form) if content is None else None, content=content,
+        headers={**(headers or {}), "Host": target.host_header},
         extensions=extensions,
     ) as response:
         # The body is never read: a receiver cannot make us download anything.

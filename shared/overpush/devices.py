@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from overpush import platforms
 from overpush.crypto import new_key
 from overpush.delivery import queue
-from overpush.models import Delivery, Device, User
+from overpush.models import ClientSession, Delivery, Device, User
 
 # The one device-name rule: registration, renaming, message `device`, group members,
 # subscriptions and e-mail aliases all check names with it.
@@ -72,4 +72,7 @@ async def delete_device(session: AsyncSession, device: Device) -> None:
     await queue.lock_messages(session, waiting)
     await session.execute(delete(Delivery).where(Delivery.device_id == device.id))
     await session.execute(delete(Device).where(Device.id == device.id))
+    # The secret that registered it stays valid (log-out ends it), tied to no device now.
+    await session.execute(update(ClientSession).where(ClientSession.device_id == device.id)
+                          .values(device_id=None))
     await queue.purge_messages(session, waiting)

@@ -14,13 +14,13 @@ token always qualifies, one that needs a token qualifies when the device registe
 device that qualifies for none (a phone without a token) falls to its platform's last
 channel, whose provider refuses it (no push token), as a phone with a stale token is.
 
-Design intent: a new way to reach devices is one row here plus one provider module.
-Web Push, for instance, is not a new platform but a channel of desktop (`O`) devices that
-registered a push subscription: a `Channel("O", provider="webpush", vendor="the browser's
-push service", token=<subscription format>, needs_token=True, payload=True)` placed before
-the WebSocket row, and `services/dispatcher/providers/webpush.py` with `name = "webpush"`.
-Desktops without a subscription keep the WebSocket nudge; registration checks a given
-subscription against the row's format, as it checks phone tokens today.
+A new way to reach devices is one row here plus one provider module. Web Push is such a row:
+not a new platform but a channel of desktop (`O`) devices that registered a push subscription
+(overpush/webpush.py), placed before the WebSocket row and served by
+`services/dispatcher/providers/webpush.py`. Desktops without a subscription keep the WebSocket
+nudge; a desktop with one gets the Web Push and, for a page of it that is open, the nudge too
+(`channels_for`). When the browser's push service says a subscription is gone, the desktop
+loses the subscription, not its WebSocket (`token_optional`).
 """
 
 from __future__ import annotations
@@ -60,19 +60,28 @@ APNS_TOKEN = re.compile(r"^[0-9A-Fa-f]{64,200}$")
 # FCM registration tokens are opaque (~150-200 chars of base64url plus ':').
 FCM_TOKEN = re.compile(r"^[A-Za-z0-9_:.\-]{16,4096}$")
 
+# A Web Push subscription as stored: "<https endpoint> <p256dh> <auth>", both keys base64url
+# without padding (65 and 16 bytes); overpush/webpush.py makes and reads it.
+ENDPOINT_MAX = 1024
+SUBSCRIPTION = re.compile(
+    rf"^https://[^\s]{{1,{ENDPOINT_MAX - 8}}} [A-Za-z0-9_-]{{87}} [A-Za-z0-9_-]{{22}}\Z")
+
 IOS, ANDROID, DESKTOP = "I", "A", "O"
 APNS = Channel(platform=IOS, provider="apns", label="APNs", vendor="Apple",
                configured_by="OVERPUSH_APNS_*", token=APNS_TOKEN, needs_token=True,
                payload=True)
 FCM = Channel(platform=ANDROID, provider="fcm", label="FCM", vendor="Google",
               configured_by="OVERPUSH_FCM_*", token=FCM_TOKEN, needs_token=True, payload=True)
+WEBPUSH = Channel(platform=DESKTOP, provider="webpush", label="Web Push",
+                  vendor="the browser's push service", configured_by="OVERPUSH_VAPID_*",
+                  token=SUBSCRIPTION, needs_token=True, payload=True)
 WEBSOCKET = Channel(platform=DESKTOP, provider="websocket", label="WebSocket", vendor="",
                     configured_by="", token=None, needs_token=False, payload=False)
 
 PLATFORMS: dict[str, Platform] = {p.code: p for p in (
     Platform(code=IOS, name="iOS", phone=True, channels=(APNS,)),
     Platform(code=ANDROID, name="Android", phone=True, channels=(FCM,)),
-    Platform(code=DESKTOP, name="Desktop", phone=False, channels=(WEBSOCKET,)),
+    Platform(code=DESKTOP, name="Desktop", phone=False, channels=(WEBPUSH, WEBSOCKET)),
 )}
 CODES = tuple(PLATFORMS)
 
@@ -108,6 +117,40 @@ def channel_for(code: str, has_token: bool) -> Channel | None:
         return None
     return next((c for c in platform.channels if has_token or not c.needs_token),
                 platform.channels[-1])
+
+
+def channels_for(code: str, has_token: bool) -> tuple[Channel, ...]:
+    """Every channel a push to such a device goes to: its channel (`channel_for`) and, when
+    that one carries the message, the platform's nudge channel as well, for a page of the
+    device that is open (it shows the message; the browser's worker then shows nothing)."""
+    first = channel_for(code, has_token)
+    if first is None:
+        return ()
+    platform = PLATFORMS[code]
+    nudges = [c for c in platform.channels if first.payload and not c.needs_token
+              and not c.payload and c is not first]
+    return (first, *nudges)
+
+
+def token_optional(code: str) -> bool:
+    """Whether a device of this platform is reached without a token too: then a token its
+    vendor calls gone is dropped and the device stays enabled (a desktop without its push
+    subscription still hears the WebSocket); otherwise the device is disabled (a phone)."""
+    platform = PLATFORMS.get(code)
+    return platform is not None and any(not c.needs_token for c in platform.channels)
+
+
+def gone_vendor(code: str) -> str:
+    """Who reports a platform's tokens gone, as owners are told ("Apple told us ...")."""
+    platform = PLATFORMS.get(code)
+    vendors = [c.vendor for c in platform.channels if c.needs_token] if platform else []
+    return vendors[0] if vendors else "the push service"
+
+
+def has_subscriptions(code: str) -> bool:
+    """Whether devices of this platform may register a Web Push subscription."""
+    platform = PLATFORMS.get(code)
+    return platform is not None and WEBPUSH in platform.channels
 
 
 def token_ok(code: str, token: str) -> bool:

@@ -188,3 +188,9 @@ def limit_of(app: App, default: int) -> int:
     if app.monthly_limit is not None:
         return app.monthly_limit
     return TEAM_MONTHLY_LIMIT if app.team_id is not None else default
+
+
+async def limit_headers(session: AsyncSession, app: App, default_limit: int,
+                        now: datetime) -> dict[str, str]:
+    """The X-Limit-App-* headers for an application's answers outside messages.json."""
+    return (await allowance(session, app.id, limit_of(app, default_limit), now)).headers()

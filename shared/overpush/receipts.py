@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import team_sms
+from overpush import escalations, team_sms
 from overpush.clock import unix
 from overpush.ids import random_key
 from overpush.models import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
@@ -65,15 +65,24 @@ def parse_tags(raw: str | None) -> tuple[str, ...]:
 
 async def create(session: AsyncSession, *, app_id: int, request_id: str,
                  recipients: Sequence[tuple[int, int]], retry: int, expire: int,
-                 callback: str | None, tags: Sequence[str], now: datetime) -> str:
+                 callback: str | None, tags: Sequence[str], now: datetime,
+                 receipt: str | None = None,
+                 escalation: tuple[int | None, str] | None = None) -> str:
     """Stage a receipt covering `recipients` (message id, user id) in the caller's
-    transaction; returns the 30-character receipt."""
+    transaction; returns the 30-character receipt (`receipt` when given: a scheduled
+    message's, answered in advance). `escalation` is (policy id, its levels as JSON): level
+    0 is alerted now, the next one is timed (overpush.escalations)."""
     expires_at = expiry(now, retry, expire)
     row = Receipt(
-        receipt=random_key(), app_id=app_id, request_id=request_id, retry=retry, expire=expire,
-        callback=callback, created_at=now, expires_at=expires_at, attempts=0,
+        receipt=receipt or random_key(), app_id=app_id, request_id=request_id, retry=retry,
+        expire=expire, callback=callback, created_at=now, expires_at=expires_at, attempts=0,
         next_attempt_at=next_slot(now, retry, expires_at, now, 0), last_delivered_at=now,
     )
+    if escalation is not None:
+        row.escalation_id, row.escalation_levels = escalation
+        row.escalation_level, row.escalated_at = 0, now
+        row.next_level_at = escalations.next_level_at(
+            now, escalations.load_levels(escalation[1]), 0)
     if row.next_attempt_at is None:  # expire < retry: the first alert is the only one
         row.closed_at = now
     session.add(row)
@@ -130,7 +139,7 @@ async def acknowledge(session: AsyncSession, receipt: Receipt, user_key: str,
         .where(Receipt.id == receipt.id, Receipt.acknowledged_at.is_(None))
         .values(acknowledged_at=now, acknowledged_by=user_key,
                 acknowledged_by_device=device_name, next_attempt_at=None,
-                closed_at=receipt.closed_at or now)
+                next_level_at=None, closed_at=receipt.closed_at or now)
     )
     if not getattr(result, "rowcount", 0):
         return False
@@ -144,7 +153,7 @@ async def cancel(session: AsyncSession, where: ColumnElement[bool], now: datetim
     """Stop repetition of the open receipts matching `where`; returns how many."""
     result = await session.execute(
         update(Receipt).where(and_(where, is_open()))
-        .values(cancelled_at=now, closed_at=now, next_attempt_at=None)
+        .values(cancelled_at=now, closed_at=now, next_attempt_at=None, next_level_at=None)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -170,4 +179,16 @@ def view(r: Receipt, now: datetime) -> dict[str, Any]:
         "expires_at": unix(r.expires_at),
         "called_back": int(r.called_back_at is not None),
         "called_back_at": unix(r.called_back_at) if r.called_back_at else 0,
+        # dedup_key: the sender resolved the incident, which stopped the re-alerts.
+        "resolved": int(r.resolved_at is not None),
+        "resolved_at": unix(r.resolved_at) if r.resolved_at else 0,
+        **escalation_view(r),
     }
+
+
+def escalation_view(r: Receipt) -> dict[str, Any]:
+    """An escalated receipt also says the highest level alerted so far, and when."""
+    if r.escalation_level is None:
+        return {}
+    return {"escalation_level": r.escalation_level,
+            "escalated_at": unix(r.escalated_at) if r.escalated_at else 0}

@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     login_failures_per_email: int = 10
     login_failures_per_client: int = 50
     login_window_seconds: int = 900
+    # Security of accounts (SECURITY.md). A browser session unused this long ends (the
+    # 14-day limit above still holds). Wrong second-factor codes allowed per window (the
+    # window above), per account and per browser session (or client address, on the API).
+    # Sign-ups per client address, and reset mails per address and per client, per window.
+    web_session_idle_minutes: int = 720
+    twofa_failures_per_account: int = 10
+    twofa_failures_per_session: int = 5
+    signups_per_client: int = 10
+    reset_mails_per_email: int = 3
+    reset_mails_per_client: int = 20
     # Emergency receipts: how often the receipts service looks for due re-alerts and callbacks.
     receipts_tick_interval: float = 0.25
     # Callback URLs on loopback, private or link-local addresses are refused unless this is set
@@ -92,6 +102,16 @@ class Settings(BaseSettings):
     push_retry_base: float = 10.0
     push_retry_max: float = 900.0
     push_retry_interval: float = 2.0  # how often the dispatcher looks for due retries
+    # Web Push (browsers, /client): the VAPID key pair that signs every push, as PEM (an EC
+    # P-256 private key). Empty: one is made on first start and kept in the database, so every
+    # replica signs with the same key. The subject is the contact that push services (Apple's
+    # requires one) may write to: a mailto: or https: URL; empty: public_url when it is https,
+    # else mailto: the address of mail_from.
+    vapid_private_key: str = ""
+    vapid_subject: str = ""
+    # Web Pushes in flight at once from one dispatcher.
+    webpush_concurrency: int = 32
+
     # Retention: messages never synced are deleted this long after hand-off.
     retention_days: int = 21
     retention_interval: float = 300.0

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from services.runner import Runner
 from tests.browser.shots import Shots
-from tests.web.helpers import last_link
+from tests.web.helpers import mailed_link
 
 PASSWORD = "browser password 1"
 
@@ -37,7 +37,7 @@ async def test_sign_up_to_desktop_notifications(chromium: Any, shots: Shots, ser
     await shots.take(page, "signup")
     await page.get_by_role("button", name="Sign up").click()
     await page.get_by_text("Check your mail").wait_for()
-    link = last_link(Path(settings.mail_dir), "pat@example.com", "/confirm/")
+    link = await mailed_link(Path(settings.mail_dir), "pat@example.com", "/confirm/")
     await page.goto(link)
     await page.get_by_text("Address confirmed").wait_for()
     await shots.take(page, "confirmed")

@@ -18,7 +18,7 @@ from PIL import Image
 
 from services.runner import Runner
 from tests.browser.pagecheck import PageCheck
-from tests.web.helpers import last_link
+from tests.web.helpers import mailed_link
 
 PASSWORD = "walk password 1"
 
@@ -66,7 +66,7 @@ async def test_a_new_users_path(chromium: Any, server: Runner, settings: Setting
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign up").click()
     await page.get_by_role("heading", name="Check your mail").wait_for()
-    await page.goto(last_link(Path(settings.mail_dir), email, "/confirm/"))
+    await page.goto(await mailed_link(Path(settings.mail_dir), email, "/confirm/"))
     await page.get_by_role("heading", name="Address confirmed").wait_for()
     await check("confirmed")
     await log_in(page, email)

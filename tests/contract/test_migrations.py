@@ -142,6 +142,8 @@ async def test_the_application_serves_first_round_data(upgraded_settings: Settin
         assert limits["remaining"] == limits["limit"] - data.used, limits
         team = (await http.get("/1/teams.json", params={"token": data.team_token})).json()
         assert (team["name"], len(team["users"])) == ("Ops", 2)
+        # Existing memberships stay; the team's auto group is made now, nobody is invited.
+        assert team["invitations"] == [] and len(team["group"]) == 30
         aliases = (await http.get("/1/aliases.json", params={"secret": data.ann_secret})).json()
         assert data.alias in str(aliases["aliases"]) and "backups@" in str(aliases["aliases"])
         glance = (await http.get("/1/glances.json", params={

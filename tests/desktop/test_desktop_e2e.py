@@ -149,7 +149,6 @@ async def _encrypted_send(server: Runner, base_url: str, tmp_path: Path) -> dict
         await listening.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="server side of E2EE: issue 17")
 async def test_end_to_end_encrypted_message_arrives_decrypted(
         server: Runner, base_url: str, tmp_path: Path) -> None:
     m = await _encrypted_send(server, base_url, tmp_path)

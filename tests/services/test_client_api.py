@@ -39,9 +39,12 @@ async def test_login(server: Runner, http: httpx.AsyncClient, base_url: str) -> 
     again = (await http.post(url, data={"email": acc.email, "password": PASSWORD})).json()
     assert again["secret"] != body["secret"]  # one secret per log-in session
 
+    # An address is one identity whatever its case (issue 14, items 6 and 9).
+    r = await http.post(url, data={"email": f" {acc.email.upper()}", "password": PASSWORD})
+    assert r.status_code == 200 and r.json()["id"] == acc.user_key, r.text
+
     failed = ["invalid email and/or password"]
     for data in ({"email": acc.email, "password": PASSWORD + "x"},
-                 {"email": acc.email.upper(), "password": PASSWORD},
                  {"email": "nobody@example.com", "password": PASSWORD},
                  {"email": acc.email}, {}):
         error_body(await http.post(url, data=data), 400, failed, email="invalid")

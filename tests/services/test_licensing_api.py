@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from overpush import licenses
-from overpush.accounts import sign_up
+from overpush.accounts import confirm, sign_up
 from overpush.runtime import Runtime
 
 from services.__main__ import main
@@ -60,7 +60,11 @@ async def test_credits_assign_by_key_and_by_address_before_sign_up(
         r = await http.post(f"{api}/assign.json",
                             data={"token": token, "email": "New.Person@example.com", "os": "iOS"})
         assert r.status_code == 200 and r.json()["credits"] == 1
-        await sign_up(rt, "new.person@example.com", "a long enough password")
+        mail = await sign_up(rt, "new.person@example.com", "a long enough password")
+        # Claimed when the address is confirmed, not at sign-up (issue 14 item 9): whoever
+        # signs up first has not shown the address is theirs.
+        assert await licensed(rt, "new.person@example.com") == set()
+        assert await confirm(rt, mail.body.split("/confirm/")[1].split()[0])
         assert await licensed(rt, "new.person@example.com") == {"I"}
         await dev.close()
 

@@ -72,6 +72,33 @@ async def test_device_parameter_picks_devices(
     assert await count(server.rt, Delivery) == 0
 
 
+async def test_device_is_ignored_when_several_user_keys_are_named(
+    server: Runner, http: httpx.AsyncClient, base_url: str
+) -> None:
+    """Pushover: "device ... is ignored when several user keys are named" (issue 17 §1)."""
+    cat = await person(server.rt, http, base_url, "laptop", "phone")
+    dog = await person(server.rt, http, base_url, "laptop", "desk")
+    token = await make_app(server.rt, cat.account)
+    try:
+        r = await http.post(f"{base_url}/1/messages.json", data={
+            "token": token, "user": f"{cat.key},{dog.key}", "message": "everyone",
+            "device": "laptop"})
+        assert r.status_code == 200, r.text
+        for d in (*cat.devices, *dog.devices):
+            assert [m["message"] for m in await d.download_until(http, 1)] == ["everyone"], d.name
+        # One key: the device is still honoured.
+        r = await http.post(f"{base_url}/1/messages.json", data={
+            "token": token, "user": cat.key, "message": "laptop only", "device": "laptop"})
+        assert r.status_code == 200, r.text
+        laptop, phone = cat.devices
+        assert [m["message"] for m in await laptop.download_until(http, 2)] == [
+            "everyone", "laptop only"]
+        assert [m["message"] for m in await phone.download(http)] == ["everyone"]
+    finally:
+        await cat.close()
+        await dog.close()
+
+
 @pytest.fixture
 async def clock_server(settings: Settings) -> AsyncIterator[tuple[Runner, FixedClock]]:
     """Every service, as `server` starts them, on a clock the test moves."""

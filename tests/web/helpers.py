@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.waiting import until
+
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 ALERT = re.compile(r'class="alert error" role="alert"><p>(.*?)</p>', re.S)
 PASSWORD = "a fine password"
@@ -46,7 +48,7 @@ class Browser:
     async def sign_up_and_confirm(self, mail_dir: Path, address: str, password: str) -> None:
         r = await self.submit("/signup", "/signup", {"email": address, "password": password})
         assert r.status_code == 200 and "Check your mail" in r.text
-        link = last_link(mail_dir, address, "/confirm/")
+        link = await mailed_link(mail_dir, address, "/confirm/")
         r = await self.http.get(link)
         assert r.status_code == 200 and "Address confirmed" in r.text
 
@@ -69,6 +71,20 @@ async def signed_in_as(base_url: str, mail_dir: Path, address: str,
         yield b
     finally:
         await b.close()
+
+
+async def mailed_link(mail_dir: Path, to: str, marker: str) -> str:
+    """`last_link`, once the mail is written: account mail goes out after the page answered
+    (so that the answer's time tells nothing), so it may be a moment behind."""
+
+    def found() -> str:
+        try:
+            return last_link(mail_dir, to, marker)
+        except AssertionError:
+            return ""
+
+    await until(found, f"a mail to {to} with a {marker} link in {mail_dir}")
+    return last_link(mail_dir, to, marker)
 
 
 def last_link(mail_dir: Path, to: str, marker: str) -> str:

@@ -16,7 +16,8 @@ from PIL import Image
 from sqlalchemy import select, update
 
 from services.runner import Runner
-from tests.web.helpers import PASSWORD, Browser, last_link, problem_of
+from tests.web.conftest import Clocked
+from tests.web.helpers import PASSWORD, VIEWER, Browser, mailed_link, problem_of
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ async def test_sign_up_confirm_and_register_an_application(browser: Browser, mai
     r = await browser.submit("/", "/apps", {"name": "Too early"})
     assert "Confirm your e-mail address first" in problem_of(r)
 
-    link = last_link(mail_dir, "eve@example.com", "/confirm/")
+    link = await mailed_link(mail_dir, "eve@example.com", "/confirm/")
     assert link.startswith(server.rt.settings.base_url)
     path = link[link.index("/confirm/"):]
     assert (await browser.get(path)).status_code == 200
@@ -91,7 +92,7 @@ async def test_password_reset_link_works_once(browser: Browser, mail_dir: Path) 
     await browser.sign_up_and_confirm(mail_dir, "rob@example.com", PASSWORD)
     r = await browser.submit("/reset", "/reset", {"email": "rob@example.com"})
     assert "Check your mail" in r.text
-    path = last_link(mail_dir, "rob@example.com", "/reset/")
+    path = await mailed_link(mail_dir, "rob@example.com", "/reset/")
     path = path[path.index("/reset/"):]
     r = await browser.submit(path, path, {"password": "the new password"})
     assert "Password changed" in r.text
@@ -115,32 +116,34 @@ async def test_weak_hash_is_upgraded_on_log_in(browser: Browser, mail_dir: Path,
     assert not PasswordHasher().check_needs_rehash(stored)
 
 
-async def test_two_factor_authentication(browser: Browser, mail_dir: Path,
-                                         base_url: str) -> None:
-    await browser.sign_up_and_confirm(mail_dir, "tia@example.com", PASSWORD)
-    await browser.log_in("tia@example.com", PASSWORD)
+async def test_two_factor_authentication(clocked: Clocked, base_url: str) -> None:
+    """On a fixed clock: each code is good once per account, so each step here moves the
+    clock on to the next 30-second step."""
+    browser, clock = clocked.browser, clocked.clock
     setup = await browser.get("/settings/2fa")
     assert 'src="data:image/svg+xml;base64,' in setup.text
     secret = re.search(r'<code id="totp-key">([A-Z2-7]+)</code>', setup.text)
     assert secret
     totp = pyotp.TOTP(secret.group(1))
-    r = await browser.submit("/settings/2fa", "/settings/2fa", {"code": totp.now()})
+    r = await browser.submit("/settings/2fa", "/settings/2fa", {"code": totp.at(clock.now())})
     assert r.status_code == 200 and "Your recovery codes" in r.text
     await browser.submit("/", "/logout", {})
 
-    r = await browser.log_in("tia@example.com", PASSWORD)
+    r = await browser.log_in(VIEWER, PASSWORD)
     assert r.headers["location"] == "/login/2fa"
     assert (await browser.get("/")).status_code == 303  # half logged in is not logged in
     r = await browser.submit("/login/2fa", "/login/2fa", {"code": "000000"})
     assert r.status_code == 400
-    r = await browser.submit("/login/2fa", "/login/2fa", {"code": totp.now()})
+    clock.advance(30)
+    r = await browser.submit("/login/2fa", "/login/2fa", {"code": totp.at(clock.now())})
     assert r.status_code == 303 and (await browser.get("/")).status_code == 200
 
     async with httpx.AsyncClient(base_url=base_url) as http:
-        creds = {"email": "tia@example.com", "password": PASSWORD}
+        creds = {"email": VIEWER, "password": PASSWORD}
         r = await http.post("/1/users/login.json", data=creds)
         assert r.status_code == 412 and r.json()["status"] == 0
         r = await http.post("/1/users/login.json", data={**creds, "twofa": "123"})
         assert r.status_code == 400
-        r = await http.post("/1/users/login.json", data={**creds, "twofa": totp.now()})
+        clock.advance(30)
+        r = await http.post("/1/users/login.json", data={**creds, "twofa": totp.at(clock.now())})
         assert r.status_code == 200 and len(r.json()["secret"]) == 60

@@ -7,8 +7,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from overpush import aliases, device_identity, devices, licenses, platforms, receipts
-from overpush.accounts import authenticate, totp_ok
+from overpush import (
+    aliases,
+    delivery_status,
+    device_identity,
+    devices,
+    licenses,
+    platforms,
+    receipts,
+    throttle,
+)
+from overpush.accounts import authenticate, email_key, second_factor
 from overpush.attachments import attachment_url
 from overpush.clock import unix
 from overpush.delivery import queue
@@ -17,11 +26,11 @@ from overpush.errors import ApiError, E
 from overpush.ids import client_secret, device_id, digest
 from overpush.models import App, ClientSession, Delivery, Device, Message
 from overpush.user_settings import user_json
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.api.auth import device_of, user_for_secret
-from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
+from services.api.deps import ClientDep, ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 
 router = APIRouter()
@@ -29,16 +38,29 @@ HIGHEST = re.compile(r"^[0-9]{1,40}\Z")  # ASCII digits only: str.isdigit() also
 
 
 @router.post("/1/users/login.json")
-async def login(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
+async def login(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep,
+                client: ClientDep) -> JSONResponse:
     email, password = (params.get("email") or "").strip(), params.get("password") or ""
+    # The same limits as the log-in page, by the same keys, checked before any hashing.
+    limits = throttle.login_limits(rt, email_key(email), client)
+    if await throttle.over(rt, limits):
+        raise ApiError.of(E.LOGIN_THROTTLED)
     user = await authenticate(rt, email, password)
     if user is None:
+        await throttle.count(rt, throttle.keys_of(limits))
         raise ApiError.of(E.LOGIN_INVALID)
+    await throttle.clear(rt, throttle.keys_of(limits)[:1])
+    if user.email_confirmed_at is None:  # no secret (no device) before the address is proven
+        raise ApiError.of(E.EMAIL_UNCONFIRMED)
     if user.totp_enabled:
         code = (params.get("twofa") or "").strip()
         if not code:
             raise ApiError.of(E.TWOFA_REQUIRED)  # 412: ask the person for the code, then retry
-        if not totp_ok(user, code):
+        # Throttled per account and per client address (the API has no session yet).
+        outcome = await second_factor(rt, user, code, f"client:{client}")
+        if outcome == "throttled":
+            raise ApiError.of(E.TWOFA_THROTTLED)
+        if outcome == "wrong":
             raise ApiError.of(E.TWOFA_INVALID)
     secret = client_secret()
     async with rt.sessions() as session, session.begin():
@@ -89,6 +111,11 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
         except IntegrityError:  # a concurrent registration of the same name won
             return _name_taken(rid)
         await devices.release_token_elsewhere(session, device)
+        # The secret is tied to the device it registered: receipts know who acknowledged,
+        # log-out tells this device, and revoking the secret deletes it.
+        await session.execute(update(ClientSession).where(
+            ClientSession.secret_digest == digest(params.get("secret") or ""))
+            .values(device_id=device.id))
         await licenses.start_trial(session, user.id, os, rt.clock.now())
     if key:  # the only time the key leaves the server
         return ok(rid, id=device.public_id, encryption_key=key)
@@ -116,6 +143,9 @@ async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
         emergency = await receipts.of_messages(
             session, [m.id for _, m, _, _ in rows if m.priority == 2])
         address = await aliases.default_address(session, rt, user.id)
+        # Issue 17 §6: what the device downloads is "delivered" (one UPDATE per download).
+        await delivery_status.downloaded(
+            session, device.id, [m.id for d, m, _, _ in rows if d.id not in expired], now)
     base = str(request.base_url).rstrip("/")
     messages = [_message_json(d, m, a, ctype, base, emergency.get(m.id))
                 for d, m, a, ctype in rows if d.id not in expired]
@@ -134,6 +164,8 @@ def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
     }
     if receipt is not None:
         out["receipt"], out["acked"] = receipt[0], int(receipt[1])
+    if m.encrypted:  # the device opens title, message, url and url_title with its key
+        out["encrypted"] = 1
     for key, value in (("title", m.title), ("sound", m.sound), ("url", m.url),
                        ("url_title", m.url_title)):
         if value:

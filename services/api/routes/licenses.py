@@ -7,12 +7,13 @@ import re
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from overpush import licenses
+from overpush.accounts import email_key
 from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
 from overpush.ids import is_key
 from overpush.models import LicenseCredits, User
 from overpush.platforms import platform_code
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
@@ -50,9 +51,11 @@ async def assign(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONRe
             if user_id is None:
                 raise ApiError.of(E.USER_INVALID)
         else:
-            user_id = await session.scalar(
-                select(User.id).where(func.lower(User.email) == email.lower()))
-        if user_id is None:  # volume licensing: applied when this address signs up
+            # Only a confirmed account takes a licence by address; otherwise it waits for
+            # whoever confirms the address (accounts.confirm claims it).
+            user_id = await session.scalar(select(User.id).where(
+                User.email_key == email_key(email), User.email_confirmed_at.is_not(None)))
+        if user_id is None:  # volume licensing: applied when this address is confirmed
             await licenses.hold_for_email(session, email, os, now, app.id)
         else:
             await licenses.grant_or_hold(session, user_id, os, now, app.id)

@@ -33,7 +33,12 @@ async def send_message(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> 
         if not err.headers:  # a refused send still tells a known app where it stands
             err.headers = await _limit_headers(rt, params.get("token"))
         raise
-    extra = {"receipt": accepted.receipt} if accepted.receipt else {}
+    extra: dict[str, object] = {"receipt": accepted.receipt} if accepted.receipt else {}
+    if accepted.scheduled:
+        extra["scheduled"] = accepted.scheduled
+    if accepted.deduplicated:  # the open message's request; nothing was sent or counted
+        extra["deduplicated"] = 1
+        rid = accepted.request_id or rid
     return ok(rid, headers=accepted.allowance.headers(), **extra)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from overpush import outbox, receipts
+from overpush import outbox, receipts, scheduled
 from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
 from overpush.events import ReceiptAcknowledged
-from overpush.ids import is_key
-from overpush.models import App, Device, Receipt, ReceiptMessage, User
+from overpush.ids import digest, is_key
+from overpush.models import App, ClientSession, Device, Receipt, ReceiptMessage, User
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +36,14 @@ async def poll(receipt: str, params: ParamsDep, rt: RuntimeDep,
                rid: RequestIdDep) -> JSONResponse:
     async with rt.sessions() as session:
         app = await app_for_token(session, params.get("token"))
-        row = await _receipt_of_app(session, app, receipt)
+        try:
+            row = await _receipt_of_app(session, app, receipt)
+        except ApiError:  # a scheduled emergency's receipt, answered before it goes out
+            waiting = await scheduled.receipt_view(session, app.id, receipt) if is_key(
+                receipt) else None
+            if waiting is None:
+                raise
+            return ok(rid, **waiting)
     return ok(rid, **receipts.view(row, rt.clock.now()))
 
 
@@ -74,18 +81,27 @@ async def acknowledge(receipt: str, params: ParamsDep, rt: RuntimeDep,
         )) if is_key(receipt) else None
         if row is None:  # only a recipient may acknowledge
             raise ApiError.of(E.RECEIPT_NOT_FOUND)
-        device = await _device_name(session, user, params.get("device_id"))
+        device = await _device_name(session, user, params.get("device_id"),
+                                    params.get("secret") or "")
         if await receipts.acknowledge(session, row, user.user_key, device, now):
             outbox.add(session, rt, ReceiptAcknowledged(receipt_id=row.id))
     rt.outbox_wakeup.set()
     return ok(rid)
 
 
-async def _device_name(session: AsyncSession, user: User, device_id: str | None) -> str:
+async def _device_name(session: AsyncSession, user: User, device_id: str | None,
+                       secret: str) -> str:
     """The acknowledging device: the one named by `device_id` when the client sends it, else
-    the user's only device (the call itself carries just the session secret)."""
-    query = select(Device.name).where(Device.user_id == user.id)
+    the device registered with this secret (clients send just the secret), else the user's
+    only device."""
     if device_id:
-        query = query.where(Device.public_id == device_id.strip())
-    names = list((await session.scalars(query.limit(2))).all())
+        return await session.scalar(select(Device.name).where(
+            Device.user_id == user.id, Device.public_id == device_id.strip())) or ""
+    tied = await session.scalar(
+        select(Device.name).join(ClientSession, ClientSession.device_id == Device.id)
+        .where(ClientSession.secret_digest == digest(secret), Device.user_id == user.id))
+    if tied is not None:
+        return tied
+    names = list((await session.scalars(
+        select(Device.name).where(Device.user_id == user.id).limit(2))).all())
     return names[0] if len(names) == 1 else ""

@@ -1,72 +1,66 @@
-"""The Teams API (spec §8.3): a team's token lists, adds and removes its members."""
+"""The Teams API (spec §8.3): a team's token lists its members and invitations, invites
+people (who join only when they accept), removes members and withdraws invitations."""
 
 from __future__ import annotations
 
-import re
-import secrets
-
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from overpush import accounts, teams
+from overpush import team_invitations, teams
 from overpush.errors import ApiError, E
-from overpush.mailer import make_mailer
 from overpush.models import User
-from overpush.runtime import Runtime
 from sqlalchemy import func, select
 
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
 
 router = APIRouter()
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TRUE = ("1", "true", "yes")
 
 
-@router.get("/1/teams.json")
+def _yes(raw: str | None) -> bool:
+    return (raw or "").strip().lower() in TRUE
+
+
+@router.get("/1/teams.json", summary="A team's members, invitations and group",
+            description="With the team's API token (`token`): the team's `name`, its members "
+                        "(`users`, with their devices), the pending `invitations` (only the "
+                        "address, name and role the team gave) and the key of the team's "
+                        "auto-updating delivery `group`.")
 async def show(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
-    async with rt.sessions() as session:
-        team = await teams.team_for_token(session, params.get("token"))
-        users = await teams.members_view(session, team)
-    return ok(rid, name=team.name, users=users)
-
-
-@router.post("/1/teams/add_user.json")
-async def add_user(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
-    email = (params.get("email") or "").strip()
-    async with rt.sessions() as session:
-        team = await teams.team_for_token(session, params.get("token"))
-    if not EMAIL.match(email):
-        raise ApiError.of(E.TEAM_EMAIL_INVALID)
-    user_id = await _user_id(rt, email)
-    if user_id is None:  # a new account; its password is mailed when the caller chose none
-        password = params.get("password") or ""
-        chosen = len(password) >= 8
-        if not chosen:
-            password = secrets.token_urlsafe(12)
-        try:
-            await accounts.create_user(rt, email, password)
-        except accounts.AccountError:
-            pass  # created concurrently: use that account
-        user_id = await _user_id(rt, email)
-        assert user_id is not None
-        if not chosen:
-            await make_mailer(rt.settings).send(
-                email, f"You were added to the team {team.name}",
-                f"An Overpush account was made for you as a member of {team.name}.\n\n"
-                f"E-mail: {email}\nPassword: {password}\n\nLog in at {rt.settings.base_url}/login "
-                "and change the password.\n")
     async with rt.sessions() as session, session.begin():
-        await teams.add_member(session, team.id, user_id,
-                               (params.get("admin") or "").strip().lower() in TRUE,
-                               rt.clock.now())
+        team = await teams.team_for_token(session, params.get("token"))
+        group = await teams.auto_group(session, team, rt.clock.now())
+        users = await teams.members_view(session, team)
+        invited = await team_invitations.team_view(session, team, rt.clock.now())
+    return ok(rid, name=team.name, group=group.group_key, users=users, invitations=invited)
+
+
+@router.post("/1/teams/add_user.json", summary="Invite a person to the team",
+             description="`email` (required), `name`, `password` (at least 8 characters; "
+                         "blank: the person chooses one), `instant` (`true`: the link also "
+                         "signs a new account in), `admin` (`true`), `group` (a team group's "
+                         "name, created if missing). The person gets a mail and joins (with "
+                         "the group) only when they accept; the answer is the same whether or "
+                         "not the address has an account.")
+async def add_user(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
+    async with rt.sessions() as session:
+        team = await teams.team_for_token(session, params.get("token"))
+    inv = team_invitations.check(params.get("email"), params.get("name"),
+                                 _yes(params.get("admin")), params.get("group"),
+                                 params.get("password"), _yes(params.get("instant")))
+    await team_invitations.invite(rt, team, inv)
     return ok(rid)
 
 
-@router.post("/1/teams/remove_user.json")
+@router.post("/1/teams/remove_user.json", summary="Remove a member, or withdraw an invitation",
+             description="`email`: the member leaves the team and its groups; a pending "
+                         "invitation to that address is withdrawn.")
 async def remove_user(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
     email = (params.get("email") or "").strip()
     async with rt.sessions() as session, session.begin():
         team = await teams.team_for_token(session, params.get("token"))
+        if email and await team_invitations.revoke(session, team, email):
+            return ok(rid)
         user_id = await session.scalar(
             select(User.id).where(func.lower(User.email) == email.lower())) if email else None
         if user_id is None:
@@ -75,8 +69,13 @@ async def remove_user(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> J
     return ok(rid)
 
 
-async def _user_id(rt: Runtime, email: str) -> int | None:
-    async with rt.sessions() as session:
-        uid: int | None = await session.scalar(
-            select(User.id).where(func.lower(User.email) == email.lower()))
-    return uid
+@router.post("/1/teams/revoke_invitation.json", summary="Withdraw a pending invitation",
+             description="`email`: the invitation to that address stops working (an account "
+                         "it made, never confirmed, is deleted).")
+async def revoke_invitation(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
+    email = (params.get("email") or "").strip()
+    async with rt.sessions() as session, session.begin():
+        team = await teams.team_for_token(session, params.get("token"))
+        if not email or not await team_invitations.revoke(session, team, email):
+            raise ApiError.of(E.TEAM_INVITATION_MISSING)
+    return ok(rid)

@@ -10,13 +10,14 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from overpush import accounts
-from overpush.errors import ApiError
-from overpush.models import User, WebSession
+from overpush import accounts, revoke
+from overpush.errors import ApiError, E
+from overpush.models import User
 from overpush.runtime import Runtime
 from overpush.sounds import BUILTIN_SOUNDS
 from overpush.user_settings import apply_user_settings
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import RuntimeDep
 from services.api.web import recovery, wording
@@ -102,24 +103,31 @@ async def twofa_enable(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csrf
     secret = who.user.totp_pending_secret
     if who.user.totp_enabled or not secret:
         return redirect("/settings/2fa")
-    if not accounts.totp_ok(User(totp_secret=secret, totp_enabled=True), code):
+    step = accounts.totp_step(secret, code, rt.clock.now(), None)
+    if step is None:
         return await _setup(request, who, secret, 400, WRONG_CODE)
     async with rt.sessions() as session, session.begin():
+        # The code just typed is spent: it cannot log in anywhere else.
         await session.execute(update(User).where(User.id == who.user.id).values(
-            totp_secret=secret, totp_enabled=True, totp_pending_secret=None))
+            totp_secret=secret, totp_enabled=True, totp_pending_secret=None,
+            totp_last_step=step))
         codes = await recovery.replace(session, who.user.id, rt.clock.now())
-        # Other signed-in browsers must pass the new second factor too.
-        await session.execute(delete(WebSession).where(
-            WebSession.user_id == who.user.id, WebSession.digest != who.session_digest))
+        # Other signed-in browsers must pass the new second factor too, and every device
+        # logs in again with it (revoke.everything).
+        gone = await revoke.everything(session, who.user.id, who.session_digest)
+    await revoke.tell_devices(rt, gone)
     return await page(request, "recovery_codes.html", user=who.user, codes=codes, fresh=True)
 
 
 async def _second_factor_ok(rt: Runtime, who: Viewer, code: str) -> bool:
-    """A current TOTP code, or one of the recovery codes (which is then spent)."""
-    if accounts.totp_ok(who.user, code):
-        return True
-    async with rt.sessions() as session, session.begin():
+    """A current TOTP code, or one of the recovery codes (which is then spent); throttled
+    like the log-in's second step (accounts.second_factor)."""
+
+    async def recovery_code(session: AsyncSession) -> bool:
         return await recovery.use(session, who.user.id, code, rt.clock.now())
+
+    return await accounts.second_factor(
+        rt, who.user, code, who.session_digest, recovery_code) == "ok"
 
 
 @router.post("/settings/2fa/recovery")
@@ -145,4 +153,20 @@ async def twofa_disable(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csr
         await session.execute(update(User).where(User.id == who.user.id)
                               .values(totp_secret=None, totp_enabled=False))
         await recovery.clear(session, who.user.id)
+        gone = await revoke.everything(session, who.user.id, who.session_digest)
+    await revoke.tell_devices(rt, gone)
     return redirect("/account?notice=twofa_off")
+
+
+@router.post("/settings/password")
+async def change_password(request: Request, rt: RuntimeDep, who: ViewerDep, _: CsrfDep,
+                          current: Opt = "", password: Opt = "") -> Response:
+    """A new password; every other browser and every device logs in again with it."""
+    try:
+        done = await accounts.change_password(rt, who.user.id, current, password,
+                                              who.session_digest)
+    except ApiError as exc:
+        return await _account(request, rt, who, 400, error=wording.explain(exc))
+    if not done:
+        return await _account(request, rt, who, 400, error=Say(E.PASSWORD_WRONG.text))
+    return redirect("/account?notice=password_changed")

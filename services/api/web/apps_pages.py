@@ -8,6 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from overpush import delivery_status
+from overpush.apps import app_url
+from overpush.errors import ApiError
 from overpush.icons import IconError, normalise
 from overpush.ids import random_key
 from overpush.models import App, AppIcon, DailyUsage, MailAccount
@@ -55,6 +58,10 @@ async def register_app(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csrf
     if who.user.email_confirmed_at is None:
         return await problem("Confirm your e-mail address first: open the link we mailed "
                              "you. Then you can create applications.")
+    try:
+        url_ok = app_url(url)
+    except ApiError:
+        return await problem("The website must be an http:// or https:// address, or empty.")
     name = name.strip()
     if not 1 <= len(name) <= NAME_MAX:
         return await problem("Give the application a name of 1 to 100 characters.")
@@ -66,7 +73,7 @@ async def register_app(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csrf
             return await dashboard.answer(request, rt, who, wording.explain(exc), **typed)
     now = rt.clock.now()
     app = App(token=random_key(), name=name, owner_id=who.user.id, created_at=now,
-              description=description.strip()[:500] or None, url=url.strip()[:512] or None)
+              description=description.strip()[:500] or None, url=url_ok)
     async with rt.sessions() as session, session.begin():
         duplicate = await name_taken(session, who.user.id, name)
         if not duplicate:
@@ -103,9 +110,10 @@ async def app_page(request: Request, app_id: int, rt: RuntimeDep, who: ViewerDep
         is_mail = bool(await session.scalar(select(MailAccount.user_id).where(
             MailAccount.app_id == app.id)))
     series = [(d, rows.get(d, 0)) for d in (start + timedelta(days=i) for i in range(30))]
+    secret = await delivery_status.secret_of(rt, app.id)  # issue 17: status callbacks
     return await page(request, "app.html", user=who.user, app=app, month=month,
                       used=month.limit - month.remaining, chart=usage_chart(series),
-                      is_mail=is_mail)
+                      is_mail=is_mail, status_secret=secret)
 
 
 @router.post("/apps/{app_id}/regenerate")

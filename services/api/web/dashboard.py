@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from overpush import team_invitations
 from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError
 from overpush.intake.accept import accept
@@ -53,6 +54,7 @@ async def context(rt: Runtime, who: Viewer, just_sent: bool = False) -> dict[str
         "sounds": BUILTIN_SOUNDS, "base_url": rt.settings.base_url,
         "steps": first_run(bool(devices), bool(made), sent, just_sent),
         "test_app": made[0].id if made else None, "form": {},
+        "invitations": await team_invitations.for_user(rt, uid),
     }
 
 

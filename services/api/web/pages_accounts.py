@@ -6,13 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from overpush import accounts
+from overpush import accounts, throttle
+from overpush.errors import E
 from overpush.ids import digest
 from overpush.models import WebSession
+from overpush.runtime import Runtime
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.background import BackgroundTask
 
 from services.api.deps import RuntimeDep, client_of
-from services.api.web import ratelimit, recovery
+from services.api.web import recovery
 from services.api.web.render import page, redirect
 from services.api.web.sessions import (
     SESSION_COOKIE,
@@ -27,6 +31,14 @@ router = APIRouter(include_in_schema=False)
 F = Annotated[str, Form()]
 
 
+def after(response: Response, rt: Runtime, mail: accounts.Mail | None) -> Response:
+    """Send `mail` once the answer is out: how long the answer takes must not tell whether
+    an address has an account."""
+    if mail is not None:
+        response.background = BackgroundTask(mail.send, rt)
+    return response
+
+
 @router.get("/signup")
 async def signup_form(request: Request) -> HTMLResponse:
     return await page(request, "signup.html")
@@ -35,13 +47,20 @@ async def signup_form(request: Request) -> HTMLResponse:
 @router.post("/signup")
 async def signup(request: Request, rt: RuntimeDep, _: CsrfDep, email: F,
                  password: F) -> Response:
+    limits = throttle.signup_limits(rt, client_of(request))
+    if await throttle.over(rt, limits):
+        return await page(request, "signup.html", 429, email=email,
+                          error=E.SIGNUP_THROTTLED.text)
     try:
-        await accounts.sign_up(rt, email, password)
+        mail = await accounts.sign_up(rt, email, password)
     except accounts.AccountError as exc:
         return await page(request, "signup.html", 400, error=str(exc), email=email)
-    return await page(request, "notice.html", title="Check your mail",
-                      text=f"We sent a confirmation link to {email}. Open it to confirm your "
-                           "address, then log in.")
+    await throttle.count(rt, throttle.keys_of(limits))
+    # The same answer whether the address was free or already had an account (that
+    # account's owner gets a mail saying so instead of a confirmation link).
+    return after(await page(request, "notice.html", title="Check your mail",
+                            text=f"We sent a mail to {email.strip()}. Open the link in it to "
+                                 "confirm your address, then log in."), rt, mail)
 
 
 @router.get("/confirm/{token}")
@@ -65,17 +84,17 @@ async def login_form(request: Request) -> HTMLResponse:
 @router.post("/login")
 async def login(request: Request, rt: RuntimeDep, _: CsrfDep, email: F,
                 password: F) -> Response:
-    client = client_of(request)
-    if await ratelimit.blocked(rt, email, client):
+    limits = throttle.login_limits(rt, accounts.email_key(email), client_of(request))
+    if await throttle.over(rt, limits):  # before any hashing
         return await page(request, "login.html", 429, email=email,
                           error="Too many failed log-ins. Wait a few minutes and try again.")
     user = await accounts.authenticate(rt, email, password)
     if user is None:
-        await ratelimit.record_failure(rt, email, client)
+        await throttle.count(rt, throttle.keys_of(limits))
         return await page(request, "login.html", 400, email=email, error=Say(
             "Wrong e-mail address or password. Check both, or choose a new password.",
             "/reset", "Reset your password"))
-    await ratelimit.clear(rt, email)
+    await throttle.clear(rt, throttle.keys_of(limits)[:1])
     response = redirect("/login/2fa" if user.totp_enabled else "/")
     await start_session(rt, request, response, user, pending_2fa=user.totp_enabled)
     return response
@@ -94,18 +113,19 @@ async def second_factor(request: Request, rt: RuntimeDep, _: CsrfDep, code: F) -
     web, user = found
     if not web.pending_2fa:
         return redirect("/")
-    if await ratelimit.blocked(rt, user.email, client_of(request)):
+
+    async def recovery_code(session: AsyncSession) -> bool:
+        # Instead of a code from the app, one of the recovery codes (each works once).
+        return await recovery.use(session, user.id, code, rt.clock.now())
+
+    outcome = await accounts.second_factor(rt, user, code, web.digest, recovery_code)
+    if outcome == "throttled":
         return await page(request, "twofa_login.html", 429, lookup=False,
                           error="Too many wrong codes. Wait a few minutes and try again.")
-    if not accounts.totp_ok(user, code):
-        # Instead of a code from the app, one of the recovery codes (each works once).
-        async with rt.sessions() as session, session.begin():
-            spent = await recovery.use(session, user.id, code, rt.clock.now())
-        if not spent:
-            await ratelimit.record_failure(rt, user.email, client_of(request))
-            return await page(request, "twofa_login.html", 400, lookup=False, error=(
-                "That code did not match. Type the code your authenticator app shows now, "
-                "or one of your recovery codes."))
+    if outcome == "wrong":
+        return await page(request, "twofa_login.html", 400, lookup=False, error=(
+            "That code did not match. Type the code your authenticator app shows now, "
+            "or one of your recovery codes."))
     async with rt.sessions() as session, session.begin():
         await session.execute(update(WebSession).where(WebSession.digest == web.digest)
                               .values(pending_2fa=False))
@@ -126,10 +146,16 @@ async def reset_request_form(request: Request) -> HTMLResponse:
 
 @router.post("/reset")
 async def reset_request(request: Request, rt: RuntimeDep, _: CsrfDep, email: F) -> Response:
-    await accounts.request_reset(rt, email)
-    return await page(request, "notice.html", title="Check your mail",
-                      text="If an account uses that address, we sent it a link to choose a new "
-                           "password.")
+    limits = throttle.reset_limits(rt, accounts.email_key(email), client_of(request))
+    mail = None
+    # Over the limit, the answer is the same and no mail goes: a neutral page cannot be
+    # used to bomb a mailbox.
+    if not await throttle.over(rt, limits):
+        await throttle.count(rt, throttle.keys_of(limits))
+        mail = await accounts.request_reset(rt, email)
+    return after(await page(request, "notice.html", title="Check your mail",
+                            text="If an account uses that address, we sent it a link to "
+                                 "choose a new password."), rt, mail)
 
 
 @router.get("/reset/{token}")

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from overpush import platforms
+from overpush.apps import is_web_url
 from overpush.models import User
 
 from services.api.web import wording
@@ -18,6 +19,9 @@ from services.api.web.wording import Say
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["platform"] = platforms.name_of  # "I" -> "iOS"
+# Only http and https URLs become links (a stored javascript: URL from before migration 0110
+# or from anywhere else renders as nothing).
+TEMPLATES.env.tests["web_url"] = is_web_url
 
 
 async def page(request: Request, name: str, status: int = 200, *, user: User | None = None,

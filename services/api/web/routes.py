@@ -16,6 +16,8 @@ from services.api.web import (
     dashboard,
     error_pages,
     icons,
+    invitations,
+    monitors,
     pages_accounts,
     pages_groups,
     subscribe,
@@ -27,7 +29,7 @@ from services.api.web.sessions import CsrfFailed, LoginRequired
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 for _module in (pages_accounts, dashboard, apps_pages, account_pages, pages_groups, icons,
-                subscribe):
+                subscribe, invitations, monitors):
     router.include_router(_module.router)
 
 

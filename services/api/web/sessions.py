@@ -10,16 +10,19 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from overpush.ids import digest
 from overpush.models import User, WebSession
 from overpush.runtime import Runtime
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 SESSION_COOKIE = "op_session"
+# A session's last use is written at most this often (not on every page), which is as
+# precise as an inactivity limit of hours needs.
+TOUCH_EVERY = timedelta(minutes=1)
 CSRF_COOKIE = "op_csrf"
 # With an https public URL the cookies carry this prefix: the browser then accepts them only
 # when Secure, for path / and without a Domain, so no sibling host or plain-http page can set
@@ -91,7 +94,7 @@ async def start_session(rt: Runtime, request: Request, response: Response, user:
     async with rt.sessions() as session, session.begin():
         session.add(WebSession(
             digest=digest(token), user_id=user.id, pending_2fa=pending_2fa, created_at=now,
-            expires_at=now + timedelta(days=rt.settings.web_session_days),
+            expires_at=now + timedelta(days=rt.settings.web_session_days), last_seen_at=now,
         ))
     response.set_cookie(cookie_name(request, SESSION_COOKIE), token, httponly=True,
                         samesite="lax",
@@ -117,9 +120,22 @@ async def session_of(rt: Runtime, request: Request) -> tuple[WebSession, User] |
             select(WebSession, User).join(User, User.id == WebSession.user_id)
             .where(WebSession.digest == digest(token))
         )).first()
-    if row is None or row[0].expires_at <= rt.clock.now():
+    now = rt.clock.now()
+    if row is None or not alive(row[0], now, rt.settings.web_session_idle_minutes):
         return None
-    return row[0], row[1]
+    web = row[0]
+    if web.last_seen_at is None or web.last_seen_at <= now - TOUCH_EVERY:
+        async with rt.sessions() as session, session.begin():
+            await session.execute(update(WebSession).where(WebSession.digest == web.digest)
+                                  .values(last_seen_at=now))
+    return web, row[1]
+
+
+def alive(web: WebSession, now: datetime, idle_minutes: int) -> bool:
+    """Whether a session still works: before its end, and used within the idle limit (a
+    session from before migration 0110 has no last use yet: its next use sets one)."""
+    last = web.last_seen_at or now
+    return web.expires_at > now and last > now - timedelta(minutes=idle_minutes)
 
 
 async def signed_in(request: Request) -> User | None:

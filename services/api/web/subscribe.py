@@ -8,6 +8,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from overpush import subscriptions
+from overpush.apps import is_web_url
 from overpush.ids import random_key
 from overpush.models import App, AppIcon, Subscription
 from overpush.sounds import BUILTIN_SOUNDS
@@ -132,7 +133,8 @@ async def clone(request: Request, code: str, rt: RuntimeDep, who: ViewerDep,
     async with rt.sessions() as session, session.begin():
         name = await free_name(session, who.user.id, source.name)
         copy = App(token=random_key(), name=name, owner_id=who.user.id,
-                   description=source.description, url=source.url, created_at=now)
+                   description=source.description, created_at=now,
+                   url=source.url if is_web_url(source.url) else None)
         session.add(copy)
         await session.flush()
         icon = await session.scalar(select(AppIcon.png).where(AppIcon.app_id == source.id))

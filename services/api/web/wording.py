@@ -34,6 +34,13 @@ NOTICES: dict[str, Say] = {
     "group_saved": Say("Group saved."),
     "address_saved": Say("Address saved."),
     "address_deleted": Say("Address deleted."),
+    # Team invitations.
+    "team_joined": Say("You joined the team."),
+    "team_declined": Say("Invitation declined. The team sees nothing about you."),
+    "status_secret_rotated": Say("New signing secret made. Status callbacks carry a "
+                                 "signature with the old one too for 24 hours."),
+    "password_changed": Say("Password changed. Your other browsers and your devices log in "
+                            "again with the new one."),
 }
 
 ADD_DEVICE = ("/#add-device", "How to add a device")
@@ -72,6 +79,11 @@ ERRORS: dict[str, Say] = {
     "alias_default": Say("Your first address cannot be deleted; the others can."),
     "too_many_aliases": Say("You have 100 addresses, the most an account may have. Delete "
                             "one to add another."),
+    # Team invitations.
+    "team_member_elsewhere": Say("You already belong to another team. Ask its administrator "
+                                 "to remove you, then accept this invitation again."),
+    "team_invitation_missing": Say("This invitation was answered already, withdrawn or has "
+                                   "expired."),
 }
 
 

@@ -52,10 +52,11 @@ def _aps(pm: PhoneMessage, body: str, truncated: bool) -> dict[str, Any]:
     if not pm.alert.visible:  # priority -2: wake the app to sync, show nothing
         return {"aps": {"content-available": 1, "badge": pm.badge}, "umid": fields["umid"]}
     aps: dict[str, Any] = {"badge": pm.badge, "interruption-level": pm.alert.level}
-    if pm.key is None:
+    if pm.key is None and not pm.encrypted:
         aps["alert"] = {"title": fields.pop("title"), "body": fields.pop("message")}
         fields.pop("url", None)
-    else:  # the app's notification service extension decrypts `enc` and shows the text
+    else:  # sealed by us (the app's notification service extension decrypts `enc`), or the
+        # sender's end-to-end ciphertext: never shown as it is
         aps["alert"] = {"title": "New message", "body": "(encrypted)"}
         aps["mutable-content"] = 1
     if pm.alert.sound and pm.alert.sound != "vibrate":

@@ -34,7 +34,8 @@ class Push:
     target: Target
     message_id: int
     priority: int
-    phone: PhoneMessage | None = None  # what APNs/FCM carry; None for desktops
+    phone: PhoneMessage | None = None  # what payload channels carry; None for a nudge
+    realert: bool = False  # an emergency's repeated alert (a browser notifies again)
 
 
 class Provider(Protocol):

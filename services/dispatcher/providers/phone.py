@@ -26,6 +26,15 @@ class PhoneMessage:
     alert: Alert
     ttl: int | None  # seconds until the message expires (Pushover's ttl), None: no expiry
     attempts: int = 0  # tries counted so far: 0 for a first push, n for the n-th (claimed)
+    # What a browser's notification shows besides (Web Push builds its payload from these).
+    app: str = ""
+    app_id: int = 0
+    url_title: str | None = None
+    html: bool = False
+    sent_at: int = 0  # the message's `date`, Unix seconds
+    receipt: str | None = None  # an emergency's receipt: acknowledged from the notification
+    encrypted: bool = False  # end-to-end encrypted by the sender (encrypted=1): fields as sent
+    attachment: str | None = None  # the image's URL (GET with secret and device_id)
 
 
 def content(pm: PhoneMessage, body: str, truncated: bool) -> dict[str, str]:
@@ -40,6 +49,8 @@ def content(pm: PhoneMessage, body: str, truncated: bool) -> dict[str, str]:
     fields = {"umid": str(pm.message_id)}
     if truncated:
         fields["trunc"] = "1"
+    if pm.encrypted:  # the app opens the fields with the key its owner set, as downloads do
+        fields["encrypted"] = "1"
     if pm.key is None:
         return {**fields, **clear}
     sealed = seal(pm.key, json.dumps(clear, ensure_ascii=False).encode(), pm.device_id.encode())

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import BindParameter, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import licenses
+from overpush import delivery_status, licenses
 from overpush.db import InsertIgnore, table_of
 from overpush.delivery.fanout import Target, plan
 from overpush.delivery.queue_order import lock_devices_for
@@ -25,7 +25,8 @@ RECOVER_AFTER = timedelta(minutes=10)
 _M, _D = table_of(Message), table_of(Device)
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
 # Plain columns, not ORM entities: a group send fans out to thousands of rows.
-_FRESH = select(_M.c.id, _M.c.user_id, _M.c.devices, _M.c.created_at) \
+_FRESH = select(_M.c.id, _M.c.user_id, _M.c.devices, _M.c.created_at, _M.c.app_id,
+                _M.c.request_id, _M.c.status_callback) \
     .where(_M.c.id.in_(_IDS), _M.c.dispatched_at.is_(None))
 _FRESH_LOCKED = _FRESH.with_for_update()
 _DEVICES = select(_D.c.id, _D.c.public_id, _D.c.name, _D.c.os, _D.c.user_id) \
@@ -68,6 +69,9 @@ async def queue_messages(session: AsyncSession, rt: Runtime, message_ids: list[i
     rows = await queue_rows(session, rt, fresh, devices, now)
     if rows:
         await session.execute(_QUEUE.on(session), rows)
+        # Issue 17 §6: each queued delivery's status, in this transaction.
+        await delivery_status.queued(session, fresh, rows,
+                                     {t.id: t for ts in devices.values() for t in ts}, now)
     if fresh:
         await session.execute(_DISPATCHED, {"ids": [m.id for m in fresh], "now": now})
     for m in fresh:

@@ -166,6 +166,21 @@ class ApiErrors:
         "push_token is required for iOS and Android devices and must be the token from "
         "Apple (hex) or Google",
     )
+    # Web Push subscriptions (POST /1/devices/{device_id}/webpush.json).
+    WEBPUSH_ENDPOINT_INVALID = _e(
+        "webpush_endpoint_invalid", 400, "endpoint", "invalid",
+        "endpoint must be the https URL of a publicly reachable push service "
+        "(PushSubscription.endpoint), at most 1024 characters",
+    )
+    WEBPUSH_KEYS_INVALID = _e(
+        "webpush_keys_invalid", 400, "p256dh", "invalid",
+        "p256dh and auth must be the subscription's keys in base64url: a P-256 public key "
+        "(65 bytes, uncompressed) and a 16-byte secret",
+    )
+    WEBPUSH_NOT_DESKTOP = _e(
+        "webpush_not_desktop", 400, "device_id", "invalid",
+        "Web Push is for desktop (browser) devices, registered with os O",
+    )
     QUIET_HOURS_INVALID = _e(
         "quiet_hours_invalid", 400, "quiet_start", "invalid",
         "quiet_start and quiet_end must both be HH:MM (24-hour), or both empty",
@@ -197,7 +212,114 @@ class ApiErrors:
     TOO_MANY_ALIASES = _e(
         "too_many_aliases", 400, "alias", "invalid", "too many aliases; at most 100 per user"
     )
+    # --- sending beyond Pushover: send_at, dedup keys (send-a) ---
+    SEND_AT_INVALID = _e(
+        "send_at_invalid", 400, "send_at", "invalid",
+        "send_at must be a Unix timestamp in seconds within the next 30 days",
+    )
+    SEND_AT_ATTACHMENT = _e(
+        "send_at_attachment", 400, "send_at", "invalid",
+        "a message with an attachment cannot be scheduled; send it without send_at",
+    )
+    SCHEDULED_TOO_MANY = _e(
+        "scheduled_too_many", 400, "send_at", "invalid",
+        "too many scheduled messages; at most 1000 may wait per application",
+    )
+    SCHEDULED_NOT_FOUND = _e(
+        "scheduled_not_found", 400, "scheduled", "not found",
+        "scheduled message not found; it may have been sent or cancelled",
+    )
+    DEDUP_KEY_INVALID = _e(
+        "dedup_key_invalid", 400, "dedup_key", "invalid",
+        "dedup_key is invalid; use 1-100 characters of A-Z, a-z, 0-9, _ . : and -",
+    )
+    DEDUP_WINDOW_INVALID = _e(
+        "dedup_window_invalid", 400, "dedup_window", "invalid",
+        "dedup_window must be a number of seconds from 1 to 2592000 (30 days)",
+    )
+    # --- end send-a ---
+    # Heartbeat monitors and escalation policies (issue 17, sections 3 and 5).
+    HEARTBEAT_NOT_FOUND = _e(
+        "heartbeat_not_found", 400, "heartbeat", "not found", "heartbeat not found"
+    )
+    HEARTBEAT_NAME_INVALID = _e(
+        "heartbeat_name_invalid", 400, "name", "invalid", "name must have 1 to 100 characters"
+    )
+    PERIOD_INVALID = _e(
+        "period_invalid", 400, "period", "invalid",
+        "period must be a whole number of seconds from 10 to 2678400 (31 days)",
+    )
+    GRACE_INVALID = _e(
+        "grace_invalid", 400, "grace", "invalid",
+        "grace must be a whole number of seconds from 0 to 2678400 (31 days)",
+    )
+    TOO_MANY_HEARTBEATS = _e(
+        "too_many_heartbeats", 400, "heartbeat", "invalid",
+        "too many heartbeats; at most 200 per application",
+    )
+    ESCALATION_NOT_FOUND = _e(
+        "escalation_not_found", 400, "escalation", "not found", "escalation policy not found"
+    )
+    ESCALATION_NAME_INVALID = _e(
+        "escalation_name_invalid", 400, "name", "invalid", "name must have 1 to 100 characters"
+    )
+    LEVELS_INVALID = _e(
+        "levels_invalid", 400, "levels", "invalid",
+        'levels must be a JSON list of 1 to 10 {"user": KEY, "after": SECONDS}, the first '
+        "with after 0 and each later one after the one before, up to 10800 seconds",
+    )
+    TOO_MANY_ESCALATIONS = _e(
+        "too_many_escalations", 400, "escalation", "invalid",
+        "too many escalation policies; at most 100 per application",
+    )
+    ESCALATION_USER_MISMATCH = _e(
+        "escalation_user_mismatch", 400, "user", "invalid",
+        "user must be the key of the escalation policy's first level",
+    )
+    ESCALATION_PRIORITY = _e(
+        "escalation_priority", 400, "escalation", "invalid",
+        "escalation needs emergency priority (2)",
+    )
+    # Delivery status (issue 17 section 6).
+    # No per-field key: "request" is the envelope's own (the request id of the answer).
+    REQUEST_NOT_FOUND = _e(
+        "request_not_found", 400, None, "not found",
+        "request not found; it may be another application's, not dispatched yet, or expired",
+    )
+    STATUS_CALLBACK_INVALID = _e(
+        "status_callback_invalid", 400, "status_callback", "invalid",
+        "status_callback must be a publicly reachable http or https URL",
+    )
+    # Security of accounts (issue 14): throttled log-ins and codes, unconfirmed accounts,
+    # message URLs whose scheme would run code.
+    LOGIN_THROTTLED = _e(
+        "login_throttled", 429, "email", "throttled",
+        "too many failed attempts; wait a few minutes and try again",
+    )
+    TWOFA_THROTTLED = _e(
+        "twofa_throttled", 429, "twofa", "throttled",
+        "too many wrong two-factor codes; wait a few minutes and try again",
+    )
+    EMAIL_UNCONFIRMED = _e(
+        "email_unconfirmed", 400, "email", "unconfirmed",
+        "the account's e-mail address is not confirmed yet; open the link we mailed",
+    )
+    URL_SCHEME_INVALID = _e(
+        "url_scheme_invalid", 400, "url", "invalid",
+        "url may not use the javascript:, data: or vbscript: scheme",
+    )
     NOT_FOUND = _e("not_found", 404, None, "not found", "no such API call")
+    # Teams: invitations, add_user's fields, and team-owned delivery groups.
+    TEAM_NAME_INVALID = _e("team_name_invalid", 400, "name", "invalid",
+                           "name must have at most 100 characters")
+    TEAM_PASSWORD_INVALID = _e("team_password_invalid", 400, "password", "invalid",
+                               "password must have at least 8 characters, or be left blank")
+    TEAM_INVITATIONS_FULL = _e("team_invitations_full", 400, "email", "invalid",
+                               "too many pending invitations; at most 1000 per team")
+    TEAM_INVITATION_MISSING = _e("team_invitation_missing", 400, "email", "invalid",
+                                 "no pending invitation for this email")
+    TEAM_GROUP_NO_DEVICE = _e("team_group_no_device", 400, "device", "invalid",
+                              "no member of this team group has a device of that name")
     METHOD_NOT_ALLOWED = _e("method_not_allowed", 405, None, "invalid", "method not allowed")
     INTERNAL = _e("internal", 500, None, "internal error",
                   "internal server error; it was logged")

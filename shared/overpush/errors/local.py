@@ -52,6 +52,14 @@ class LocalErrors:
                          "That file is not a picture we can read. Pick a PNG, JPEG, GIF, WebP "
                          "or BMP image, or leave the icon empty.")
 
+    # Security of accounts (issue 14).
+    APP_URL_INVALID = _e("app_url_invalid", 400, "url", "invalid",
+                         "The URL must start with http:// or https://.")
+    SIGNUP_THROTTLED = _e("signup_throttled", 429, "email", "throttled",
+                          "Too many sign-ups from your network. Wait a while and try again.")
+    PASSWORD_WRONG = _e("password_wrong", 400, "password", "invalid",
+                        "That is not your current password.")
+
     # The command line: an operator command that cannot be done (the text says why, in the
     # operator's words), and a service choice `overpush run` refuses (exit status 2).
     COMMAND_REFUSED = _e("command_refused", 400, None, "invalid", "the command cannot be done")

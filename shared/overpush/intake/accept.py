@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from overpush import callbacks
+from overpush import callbacks, scheduled
 from overpush.errors import ApiError, E, FieldError
-from overpush.intake.commit import Accepted, Request, commit
+from overpush.intake.commit import Accepted, Request, check, commit
 from overpush.intake.validate import MessageDraft
+from overpush.quota import allowance, limit_of
 from overpush.runtime import Runtime
 
 __all__ = ["Accepted", "accept"]
@@ -28,7 +29,29 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
             await callbacks.vet(draft.callback, rt.settings.callback_allow_private)
         except callbacks.CallbackRefused as exc:
             raise ApiError.of(E.CALLBACK_INVALID, str(exc)) from None
+    if draft.status_callback is not None:
+        try:  # the same SSRF rule as callbacks, and again when each status is POSTed
+            await callbacks.vet(draft.status_callback, rt.settings.callback_allow_private)
+        except callbacks.CallbackRefused as exc:
+            raise ApiError.of(E.STATUS_CALLBACK_INVALID, f"status_callback: {exc}") from None
+    if draft.send_at is not None:
+        return await _schedule(rt, draft, request_id)
     accepted: Accepted = await rt.intake.submit(Request(draft, request_id, source),
                                                 partial(commit, rt))
     return accepted
 
+
+
+async def _schedule(rt: Runtime, draft: MessageDraft, request_id: str) -> Accepted:
+    """A `send_at` request: checked now (token, recipients, sound) as a send would be, kept
+    until its time, and counted against the quota only when it goes out."""
+    now = rt.clock.now()
+    at = scheduled.check_send_at(draft.send_at or 0, now)
+    if draft.attachment is not None:
+        raise ApiError.of(E.SEND_AT_ATTACHMENT)
+    async with rt.sessions() as session, session.begin():
+        app = await check(session, draft)
+        row = await scheduled.schedule(session, app.id, draft, request_id, at, now)
+        left = await allowance(session, app.id, limit_of(app, rt.settings.app_monthly_limit),
+                               now)
+    return Accepted([], left, row.receipt, scheduled=row.public_id)

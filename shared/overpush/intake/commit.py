@@ -17,27 +17,30 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import outbox, receipts
+from overpush import dedup, escalations, outbox, receipts
+from overpush.apps import OWNER_CONFIRMED
 from overpush.errors import ApiError, E
 from overpush.events import MessageAccepted
 from overpush.intake.recipients import Recipient, resolve
 from overpush.intake.validate import MessageDraft
 from overpush.models import App, Attachment, CustomSound, Message
 from overpush.quota import Allowance, limit_of, reserve_many
+from overpush.quota import allowance as allowance_now
 from overpush.runtime import Runtime
 from overpush.sounds import BUILTIN_SOUNDS
 
 log = logging.getLogger(__name__)
 
 
-_APPS = select(App).where(App.token.in_(bindparam("tokens", expanding=True)))
+_APPS = select(App).where(App.token.in_(bindparam("tokens", expanding=True)), OWNER_CONFIRMED)
 
 
 @dataclass(frozen=True)
 class Request:
     draft: MessageDraft
     request_id: str
-    source: str  # "api", "email", "dashboard": the accepted-messages metric's label
+    source: str  # "api", "email", "dashboard", "scheduled": the accepted-messages label
+    receipt: str | None = None  # a scheduled priority-2 message's receipt, given in advance
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ class Accepted:
     message_ids: list[int]
     allowance: Allowance
     receipt: str | None = None  # priority 2 only
+    # A dedup_key send while its message is open: nothing was written; `request_id` is the
+    # first request's.
+    deduplicated: bool = False
+    request_id: str | None = None
+    scheduled: str | None = None  # a send_at request: the scheduled message's id
 
 
 @dataclass
@@ -58,6 +66,12 @@ class _Plan:
     allowance: Allowance | None = None
     message_ids: list[int] = field(default_factory=list)
     receipt: str | None = None
+    # dedup_key only: the key this request claimed, or the open message it repeats (the
+    # request holding it, or the plan of this batch that claimed it first).
+    scope: dedup.Scope | None = None
+    holder: str | None = None
+    leader: _Plan | None = None
+    escalation: str | None = None  # the levels of the escalation policy it names
 
 
 Outcome = Accepted | BaseException
@@ -100,10 +114,90 @@ async def _decide_and_write(session: AsyncSession, rt: Runtime, requests: Sequen
     now = rt.clock.now()
     outcomes: list[Outcome | None] = [None] * len(requests)
     plans = await _lookups(session, requests, outcomes)
-    admitted = await _admit(session, rt, plans, outcomes, now)
+    # Only requests with a dedup_key pay for it: ordinary sends skip this entirely.
+    dups = await _claim_keys(session, plans, now) if any(
+        p.request.draft.dedup_key for p in plans) else []
+    repeated = {id(p) for p in dups}
+    admitted = await _admit(session, rt, [p for p in plans if id(p) not in repeated],
+                            outcomes, now)
+    if any(p.scope is not None for p in plans):
+        await _release_refused(session, plans, outcomes)
     if admitted:
         await _write(session, rt, admitted, now)
+    if dups:
+        await _answer_dups(session, rt, dups, outcomes, now)
     return outcomes, admitted
+
+
+async def decide_and_write(session: AsyncSession, rt: Runtime, requests: Sequence[Request],
+                           ) -> tuple[list[Outcome | None], list[_Plan]]:
+    """The intake in the caller's transaction (the scheduled-message timer claims its rows
+    and admits them atomically); call `announce` after the commit."""
+    return await _decide_and_write(session, rt, requests)
+
+
+def announce(rt: Runtime, admitted: list[_Plan], outcomes: list[Outcome | None],
+             ) -> list[Outcome]:
+    return _announce(rt, admitted, outcomes)
+
+
+async def _claim_keys(session: AsyncSession, plans: list[_Plan], now: datetime) -> list[_Plan]:
+    """Claim each dedup key (in a fixed order, so two intakes never wait on each other in a
+    cycle); the plans that found their key open are returned, with `leader` set to the
+    request holding it."""
+    keyed = []
+    for plan in plans:
+        draft = plan.request.draft
+        if draft.dedup_key:
+            keyed.append((dedup.scope_of(plan.app.id, draft.users, draft.dedup_key), plan))
+    first: dict[dedup.Scope, _Plan] = {}
+    dups: list[_Plan] = []
+    for scope, plan in sorted(keyed, key=lambda sp: (sp[0].app_id, sp[0].users, sp[0].key,
+                                                     sp[1].index)):
+        if scope in first:  # the same incident twice in one batch
+            plan.leader = first[scope]
+            dups.append(plan)
+            continue
+        first[scope] = plan
+        holder = await dedup.claim(session, scope, plan.request.request_id,
+                                   plan.request.draft.dedup_window, now)
+        if holder == plan.request.request_id:
+            plan.scope = scope
+        else:
+            plan.holder = holder
+            dups.append(plan)
+    return dups
+
+
+async def _release_refused(session: AsyncSession, plans: list[_Plan],
+                           outcomes: list[Outcome | None]) -> None:
+    for plan in plans:
+        if plan.scope is not None and isinstance(outcomes[plan.index], BaseException):
+            await dedup.release(session, plan.scope, plan.request.request_id)
+
+
+async def _answer_dups(session: AsyncSession, rt: Runtime, dups: list[_Plan],
+                       outcomes: list[Outcome | None], now: datetime) -> None:
+    """A duplicate is answered with the open message's request and receipt, and where its
+    application stands, and costs nothing. Behind a leader of this batch that was refused,
+    it is refused alike."""
+    for plan in dups:
+        if plan.leader is not None:
+            leader = outcomes[plan.leader.index]
+            if isinstance(leader, BaseException):
+                outcomes[plan.index] = leader
+                continue
+            if plan.leader.holder is not None:  # the leader itself found the key open
+                plan.holder = plan.leader.holder
+            else:
+                plan.holder, plan.receipt = plan.leader.request.request_id, plan.leader.receipt
+        assert plan.holder is not None
+        if plan.receipt is None:
+            plan.receipt = await dedup.receipt_of(session, plan.app.id, plan.holder)
+        limit = limit_of(plan.app, rt.settings.app_monthly_limit)
+        outcomes[plan.index] = Accepted(
+            [], await allowance_now(session, plan.app.id, limit, now), plan.receipt,
+            deduplicated=True, request_id=plan.holder)
 
 
 def _announce(rt: Runtime, admitted: list[_Plan],
@@ -151,11 +245,22 @@ async def _lookups(session: AsyncSession, requests: Sequence[Request],
                     sound_error[app.id, sound] = await _unknown_sound(session, app.id, sound)
                 if (error := sound_error[app.id, sound]) is not None:
                     raise ApiError(list(error.errors))
+            levels = None if draft.escalation is None else await escalations.for_send(
+                session, app.id, draft)
         except ApiError as err:
             outcomes[i] = err
             continue
-        plans.append(_Plan(i, request, app, recipients))
+        plans.append(_Plan(i, request, app, recipients, escalation=levels))
     return plans
+
+
+async def check(session: AsyncSession, draft: MessageDraft) -> App:
+    """The lookups of one request (token, recipients, sound), raising its error; its app."""
+    outcomes: list[Outcome | None] = [None]
+    plans = await _lookups(session, [Request(draft, "", "check")], outcomes)
+    if isinstance(error := outcomes[0], BaseException):
+        raise error
+    return plans[0].app
 
 
 async def _resolved(session: AsyncSession, draft: MessageDraft,
@@ -211,9 +316,10 @@ async def _write(session: AsyncSession, rt: Runtime, plans: list[_Plan],
             dict(app_id=plan.app.id, user_id=r.user_id, request_id=plan.request.request_id,
                  title=draft.title, body=draft.message, priority=draft.priority,
                  sound=r.sound or draft.sound, url=draft.url, url_title=draft.url_title,
-                 html=draft.html, monospace=draft.monospace, devices=r.devices,
+                 html=draft.html, monospace=draft.monospace, encrypted=draft.encrypted,
+                 devices=r.devices,
                  sent_at=sent_at, created_at=now, expires_at=expires_at,
-                 attachment_id=attachment_id)
+                 attachment_id=attachment_id, status_callback=draft.status_callback)
             for r in plan.recipients
         ]
     # One multi-row INSERT ... RETURNING (no ORM objects): a group send makes 1,000s.
@@ -229,7 +335,9 @@ async def _write(session: AsyncSession, rt: Runtime, plans: list[_Plan],
                 recipients=[(mid, r.user_id) for mid, r in zip(
                     plan.message_ids, plan.recipients, strict=True)],
                 retry=draft.retry, expire=draft.expire, callback=draft.callback,
-                tags=draft.tags, now=now,
+                tags=draft.tags, now=now, receipt=plan.request.receipt,
+                escalation=None if plan.escalation is None else (draft.escalation,
+                                                                 plan.escalation),
             )
     await outbox.stage(session, rt, [
         MessageAccepted(message_ids=[i for p in group for i in p.message_ids], app_id=app_id,
@@ -257,3 +365,13 @@ async def _store_attachment(session: AsyncSession, draft: MessageDraft,
     session.add(row)
     await session.flush()
     return row.id
+
+
+async def commit_in(session: AsyncSession, rt: Runtime,
+                    requests: Sequence[Request]) -> list[Outcome]:
+    """Decide and write `requests` in the caller's transaction, for a timer whose claim must
+    commit together with the messages it sends (a replica that loses the claim sends
+    nothing; a rollback sends nothing). Refusals (quota, a deleted recipient) are outcomes.
+    The caller sets rt.outbox_wakeup after its commit."""
+    outcomes, admitted = await _decide_and_write(session, rt, requests)
+    return _announce(rt, admitted, outcomes)

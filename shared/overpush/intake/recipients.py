@@ -46,10 +46,11 @@ async def resolve(
     session: AsyncSession, keys: Sequence[str], devices: Sequence[str],
     app_id: int | None = None,
 ) -> list[Recipient]:
-    """Users get the devices the sender named; group members get the device stored in their
-    group entry (spec §1.1). Disabled members and members without an active device are
-    skipped; a user named directly without an active device is an error. Subscription keys
-    count only for the application `app_id` they belong to."""
+    """Users get the devices the sender named, but only when the request names one key: with
+    several user keys `device` is ignored, as Pushover documents. Group members get the
+    device stored in their group entry (spec §1.1). Disabled members and members without an
+    active device are skipped; a user named directly without an active device is an error.
+    Subscription keys count only for the application `app_id` they belong to."""
     users = dict((await session.execute(_USERS, {"keys": list(keys)})).all())
     subscribed = await subscriptions.resolve(
         session, [k for k in keys if k not in users], app_id) if app_id is not None else {}
@@ -63,7 +64,12 @@ async def resolve(
         )).all())
     if len(users) + len(groups) != len(keys):
         raise ApiError.of(E.USER_INVALID)
-    named = ",".join(devices) or None
+    if devices and len(keys) == 1 and groups:
+        team_group = await session.scalar(select(Group.id).where(
+            Group.id.in_(groups.values()), Group.team_id.is_not(None)))
+        if team_group is not None:
+            return await team_group_recipients(session, team_group, devices)
+    named = (",".join(devices) or None) if len(keys) == 1 else None
     direct = [(uid, named) for key, uid in users.items() if key not in subscribed]
     direct += [(sub.user_id, named or sub.device) for sub in subscribed.values()]
     members: list[tuple[int, str | None]] = []
@@ -83,3 +89,22 @@ async def resolve(
         raise ApiError.of(E.USER_NO_DEVICES)
     sounds = {sub.user_id: sub.sound for sub in subscribed.values() if sub.sound}
     return [replace(r, sound=sounds[r.user_id]) if r.user_id in sounds else r for r in chosen]
+
+
+async def team_group_recipients(session: AsyncSession, group_id: int,
+                                devices: Sequence[str]) -> list[Recipient]:
+    """Sending to a single team-owned group honours `device` (spec §1.1): each enabled member
+    gets the named devices they have (enabled, and allowed by their group entry); members with
+    none get nothing; no match at all is a failure, not a send to every device."""
+    rows = (await session.execute(
+        select(GroupMember.user_id, _D.c.name)
+        .join(_D, _D.c.user_id == GroupMember.user_id)
+        .where(GroupMember.group_id == group_id, GroupMember.disabled.is_(False), _D.c.enabled,
+               _D.c.name.in_(list(devices)),
+               (GroupMember.device == "") | (GroupMember.device == _D.c.name))
+        .order_by(GroupMember.id)
+    )).all()
+    chosen = merge([(uid, name) for uid, name in rows])
+    if not chosen:
+        raise ApiError.of(E.TEAM_GROUP_NO_DEVICE)
+    return chosen

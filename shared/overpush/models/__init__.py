@@ -17,9 +17,12 @@ from overpush.models.core import (
     ProcessedEvent,
     User,
 )
+from overpush.models.delivery_status import DeviceStatus, StatusCallback
 from overpush.models.licensing import LicenseCredits, PendingLicense, PlatformLicense
 from overpush.models.mail import MailAccount, MailAlias
+from overpush.models.monitors import EscalationPolicy, Heartbeat
 from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
+from overpush.models.scheduling import DedupKey, ScheduledMessage
 from overpush.models.sending import (
     AppCapacity,
     Attachment,
@@ -29,8 +32,9 @@ from overpush.models.sending import (
     GroupMember,
 )
 from overpush.models.subscriptions import Subscription
-from overpush.models.teams import SmsAlert, Team, TeamMember
+from overpush.models.teams import SmsAlert, Team, TeamInvitation, TeamMember
 from overpush.models.web import AccountToken, AppIcon, LoginAttempts, RecoveryCode, WebSession
+from overpush.models.webpush import VapidKey
 
 __all__ = [
     "AccountToken",
@@ -44,11 +48,15 @@ __all__ = [
     "ClientSession",
     "CustomSound",
     "DailyUsage",
+    "DedupKey",
     "Delivery",
     "Device",
+    "DeviceStatus",
+    "EscalationPolicy",
     "Glance",
     "Group",
     "GroupMember",
+    "Heartbeat",
     "LicenseCredits",
     "LoginAttempts",
     "MailAccount",
@@ -63,11 +71,15 @@ __all__ = [
     "ReceiptMessage",
     "ReceiptTag",
     "RecoveryCode",
+    "ScheduledMessage",
     "SmsAlert",
+    "StatusCallback",
     "Subscription",
     "Team",
+    "TeamInvitation",
     "TeamMember",
     "User",
     "UtcDateTime",
+    "VapidKey",
     "WebSession",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -26,6 +27,12 @@ class User(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_key: Mapped[str] = mapped_column(String(30), unique=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # The address as an identity (overpush.accounts.email_key: trimmed, lower-case): one
+    # account per address whatever its case, and the one key of every log-in and its limits.
+    # Nullable only for the few case-duplicates an upgrade found (migration 0110); a unique
+    # index, not a constraint, so adding it never rebuilt the table on SQLite.
+    email_key: Mapped[str | None] = mapped_column(
+        String(320), nullable=True, unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # None until the owner follows the link we e-mailed; applications need a confirmed address.
@@ -34,6 +41,8 @@ class User(Base):
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # The secret of a 2FA set-up in progress: the QR code stays the same until a code matches.
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The 30-second step of the last TOTP code accepted: a code works once per account.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Alert settings (phones): quiet hours are "HH:MM" in the user's own IANA time zone.
     quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
     quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
@@ -69,6 +78,12 @@ class App(Base):
     # foreign key: adding one would rebuild this table on SQLite (teams are never deleted).
     team_id: Mapped[int | None] = mapped_column(BigId, nullable=True, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Issue 17 §6: the key that signs status callbacks; after a rotation the previous key
+    # also signs for 24 hours from `status_secret_rotated_at`.
+    status_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status_secret_old: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status_secret_rotated_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, nullable=True)
 
 
 class ClientSession(Base):
@@ -80,6 +95,11 @@ class ClientSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     secret_digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The device registered with this secret (the last one, if a client registered several):
+    # who acknowledged a receipt, which device a log-out tells `E`, and which devices go when
+    # the secret is revoked. No foreign key (adding one would rebuild the table on SQLite);
+    # deleting a device clears it.
+    device_id: Mapped[int | None] = mapped_column(BigId, nullable=True, index=True)
 
 
 class Device(Base):
@@ -95,6 +115,7 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # Phones: the APNs/FCM token, and the per-device AES key when the device asked for one.
+    # Desktops: their Web Push subscription, if any (overpush/webpush.py).
     push_token: Mapped[str | None] = mapped_column(Text, nullable=True)
     encryption_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     always_use_default_sound: Mapped[bool] = mapped_column(
@@ -103,7 +124,8 @@ class Device(Base):
     # HMAC-SHA256(owner's device_salt, hardware identifier): recognises a re-install. The
     # identifier itself is never stored.
     identifier_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    # Set when Apple or Google said the token is gone; cleared by registering again.
+    # Set when Apple, Google or a browser's push service said the token is gone; cleared by
+    # registering (a phone) or subscribing (a desktop, which stays enabled) again.
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(60), nullable=True)
     # The owner's e-mail about the disabling: claimed (set) before sending, reset on failure.
@@ -121,14 +143,19 @@ class Message(Base):
     app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     request_id: Mapped[str] = mapped_column(String(36))
-    title: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    # Text, not String(n): an end-to-end encrypted field (base64 ciphertext) is longer than
+    # the plaintext limits; validation bounds each field (intake/validate.py).
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
     body: Mapped[str] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     sound: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    url: Mapped[str | None] = mapped_column(String(512), nullable=True)
-    url_title: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    url_title: Mapped[str | None] = mapped_column(Text, nullable=True)
     html: Mapped[bool] = mapped_column(Boolean, default=False)
     monospace: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Pushover's encrypted=1: title, body, url and url_title are ciphertext the server never
+    # opens; devices decrypt them with the key their owner set.
+    encrypted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Comma-separated device names the sender asked for; None means all devices.
     devices: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the `timestamp` shown to the user
@@ -140,6 +167,8 @@ class Message(Base):
     )
     # Set once the dispatcher has written the per-device queue rows; makes fan-out idempotent.
     dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Issue 17 §6: where each status change of this message's devices is POSTed, signed.
+    status_callback: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Delivery(Base):

@@ -32,9 +32,20 @@ class Receipt(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(30), nullable=True)
     acknowledged_by_device: Mapped[str | None] = mapped_column(String(25), nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Set with cancelled_at when the sender resolved the request's dedup key.
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # Set when repetition stops for any reason; retention counts a week from here.
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
     called_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Escalation (overpush.escalations): the policy's levels as they were when sent, the
+    # highest level alerted so far and when, and the next level's timer (NULL: none left).
+    escalation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    escalation_levels: Mapped[str | None] = mapped_column(Text, nullable=True)
+    escalation_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    next_level_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, nullable=True, index=True
+    )
 
 
 class ReceiptMessage(Base):

@@ -40,6 +40,9 @@ class Group(Base):
     name: Mapped[str] = mapped_column(String(100))
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set on a team's delivery groups (owned by the team's administrator): sending to one of
+    # them alone honours `device`. No foreign key: adding one would rebuild this table.
+    team_id: Mapped[int | None] = mapped_column(BigId, nullable=True, index=True)
 
 
 class GroupMember(Base):

@@ -22,6 +22,9 @@ class WebSession(Base):
     pending_2fa: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Last request seen (written at most every few minutes): a session unused for
+    # OVERPUSH_WEB_SESSION_IDLE_MINUTES ends. None on rows older than migration 0110.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AccountToken(Base):

@@ -1,0 +1,241 @@
+"""Delivery status per device for every message (issue 17 §6): the rules (pure) and the SQL.
+
+A status row is written by the dispatcher with the queue rows it already writes (one more
+multi-row INSERT in that transaction; nothing on the accept path), then changed by one UPDATE
+when a provider answers (sent / failed) or when the device downloads it (delivered). A change
+of a message that has a `status_callback` stages a signed POST (StatusCallback), made by the
+receipts service with back-off.
+
+Statuses only move forward: queued -> sent or failed -> delivered (a device that downloads a
+message whose push failed has it after all); delivered is final.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from overpush.clock import unix
+from overpush.db import insert_ignore
+from overpush.delivery.fanout import Target
+from overpush.errors import ApiError, E
+from overpush.ids import random_key
+from overpush.models import App, DeviceStatus, StatusCallback, User
+from overpush.runtime import Runtime
+
+QUEUED, SENT, DELIVERED, FAILED = "queued", "sent", "delivered", "failed"
+# The statuses each status may replace.
+REPLACES = {SENT: (QUEUED,), FAILED: (QUEUED,), DELIVERED: (QUEUED, SENT, FAILED)}
+TIME_OF = {SENT: "sent_at", DELIVERED: "delivered_at", FAILED: "failed_at"}
+OLD_SECRET_VALID = timedelta(hours=24)
+SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Change:
+    message_id: int
+    device_id: int
+    status: str
+    reason: str | None = None
+
+
+# --- signing (pure) ---------------------------------------------------------------------
+
+def new_secret() -> str:
+    return "whsec_" + random_key(40)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """Stripe's scheme: HMAC-SHA256 over "<t>.<body>", hex."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return mac.hexdigest()
+
+
+def signing_secrets(app: App, now: datetime) -> list[str]:
+    """The current secret, and the previous one for 24 hours after a rotation."""
+    secrets = [app.status_secret] if app.status_secret else []
+    rotated = app.status_secret_rotated_at
+    if app.status_secret_old and rotated is not None and now - rotated < OLD_SECRET_VALID:
+        secrets.append(app.status_secret_old)
+    return secrets
+
+
+def signature_header(secrets: Sequence[str], timestamp: int, body: bytes) -> str:
+    """X-Overpush-Signature: t=<unix>,v1=<hex>[,v1=<hex of the previous secret>]."""
+    return ",".join([f"t={timestamp}", *(f"v1={sign(s, timestamp, body)}" for s in secrets)])
+
+
+def verify(header: str, secret: str, body: bytes, now: int, tolerance: int = 300) -> bool:
+    """What a receiver does: a v1 matches for this secret and t is recent."""
+    parts = [p.partition("=") for p in header.split(",")]
+    stamps = [v for k, _, v in parts if k == "t"]
+    if len(stamps) != 1 or not stamps[0].isdigit() or abs(now - int(stamps[0])) > tolerance:
+        return False
+    expected = sign(secret, int(stamps[0]), body)
+    return any(k == "v1" and hmac.compare_digest(v, expected) for k, _, v in parts)
+
+
+async def ensure_secret(session: AsyncSession, app: App) -> str:
+    """The application's signing secret, made on first need."""
+    if not app.status_secret:
+        app.status_secret = new_secret()
+        await session.flush()
+    return app.status_secret
+
+
+async def secret_of(rt: Runtime, app_id: int) -> str:
+    """The application's signing secret for its page, made there on first view."""
+    async with rt.sessions() as session, session.begin():
+        app = await session.get(App, app_id)
+        assert app is not None
+        return await ensure_secret(session, app)
+
+
+async def rotate_secret(rt: Runtime, owner_id: int, app_id: int) -> bool:
+    """Rotate an application of `owner_id`'s; False when it is not theirs."""
+    async with rt.sessions() as session, session.begin():
+        app = await session.get(App, app_id)
+        if app is None or app.owner_id != owner_id:
+            return False
+        rotate(app, rt.clock.now())
+    return True
+
+
+def rotate(app: App, now: datetime) -> None:
+    """A new secret; the old one keeps signing for OLD_SECRET_VALID."""
+    app.status_secret_old, app.status_secret = app.status_secret, new_secret()
+    app.status_secret_rotated_at = now
+
+
+# --- recording ---------------------------------------------------------------------------
+
+async def queued(session: AsyncSession, messages: Iterable[Any],
+                 rows: Sequence[dict[str, Any]], targets: dict[int, Target],
+                 now: datetime) -> None:
+    """Status rows for freshly queued deliveries (`rows` as dispatch.queue_rows makes them;
+    `messages` with id, app_id, request_id, user_id, status_callback), in the dispatcher's
+    transaction. A redelivered event inserts nothing twice."""
+    by_id = {m.id: m for m in messages}
+    statuses = []
+    for row in rows:
+        m, t = by_id[row["message_id"]], targets[row["device_id"]]
+        statuses.append(dict(
+            message_id=m.id, device_id=t.id, app_id=m.app_id, request_id=m.request_id,
+            user_id=m.user_id, device_name=t.name, status=QUEUED, queued_at=now,
+            callback=m.status_callback))
+    if not statuses:
+        return
+    await session.execute(insert_ignore(session, DeviceStatus, statuses,
+                                        ["message_id", "device_id"]))
+    called = [s for s in statuses if s["callback"]]
+    if called:
+        await _stage_callbacks(session, [(s["message_id"], s["device_id"]) for s in called],
+                               now)
+
+
+async def record(session: AsyncSession, changes: Sequence[Change], now: datetime) -> int:
+    """Apply provider answers (one UPDATE each); returns how many rows changed."""
+    changed: list[tuple[int, int]] = []
+    for c in changes:
+        result = await session.execute(
+            update(DeviceStatus)
+            .where(DeviceStatus.message_id == c.message_id,
+                   DeviceStatus.device_id == c.device_id,
+                   DeviceStatus.status.in_(REPLACES[c.status]))
+            .values(status=c.status, reason=(c.reason or None) and c.reason[:200],
+                    **{TIME_OF[c.status]: now})
+            .returning(DeviceStatus.callback))
+        callback = result.first()
+        if callback is not None:
+            if callback[0]:
+                changed.append((c.message_id, c.device_id))
+    if changed:
+        await _stage_callbacks(session, changed, now)
+    return len(changed)
+
+
+async def downloaded(session: AsyncSession, device_id: int, message_ids: Sequence[int],
+                     now: datetime) -> None:
+    """The device downloaded these messages: one UPDATE for the lot."""
+    if not message_ids:
+        return
+    result = await session.execute(
+        update(DeviceStatus)
+        .where(DeviceStatus.device_id == device_id,
+               DeviceStatus.message_id.in_(list(message_ids)),
+               DeviceStatus.status.in_(REPLACES[DELIVERED]))
+        .values(status=DELIVERED, delivered_at=now)
+        .returning(DeviceStatus.message_id, DeviceStatus.callback))
+    called = [(mid, device_id) for mid, callback in result.all() if callback]
+    if called:
+        await _stage_callbacks(session, called, now)
+
+
+def event(row: DeviceStatus, user_key: str) -> dict[str, Any]:
+    """One device's status as the request API and the callbacks show it."""
+    return {
+        "request": row.request_id, "user": user_key, "device": row.device_name,
+        "status": row.status, "reason": row.reason or "",
+        "queued_at": unix(row.queued_at),
+        "sent_at": unix(row.sent_at) if row.sent_at else 0,
+        "delivered_at": unix(row.delivered_at) if row.delivered_at else 0,
+        "failed_at": unix(row.failed_at) if row.failed_at else 0,
+    }
+
+
+async def _stage_callbacks(session: AsyncSession, keys: Sequence[tuple[int, int]],
+                           now: datetime) -> None:
+    """One StatusCallback per changed row with a callback URL; the body is fixed now."""
+    rows = (await session.execute(
+        select(DeviceStatus, User.user_key).join(User, User.id == DeviceStatus.user_id)
+        .where(DeviceStatus.message_id.in_({m for m, _ in keys}),
+               DeviceStatus.device_id.in_({d for _, d in keys}))
+    )).all()
+    wanted = set(keys)
+    jobs = [dict(app_id=r.app_id, url=r.callback,
+                 body=json.dumps({**event(r, key), "at": unix(now)}, separators=(",", ":")),
+                 attempts=0, next_attempt_at=now, created_at=now)
+            for r, key in rows if (r.message_id, r.device_id) in wanted and r.callback]
+    if jobs:
+        await session.execute(insert(StatusCallback), jobs)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+async def of_request(session: AsyncSession, app_id: int, request_id: str
+                     ) -> list[dict[str, Any]]:
+    """Per recipient, per device, the request's statuses; only the sending application sees
+    them (to any other, the request does not exist)."""
+    rows = (await session.execute(
+        select(DeviceStatus, User.user_key).join(User, User.id == DeviceStatus.user_id)
+        .where(DeviceStatus.app_id == app_id, DeviceStatus.request_id == request_id)
+        .order_by(DeviceStatus.user_id, DeviceStatus.device_id))).all()
+    if not rows:
+        raise ApiError.of(E.REQUEST_NOT_FOUND)
+    users: dict[str, list[dict[str, Any]]] = {}
+    for row, key in rows:
+        item = event(row, key)
+        del item["request"], item["user"]
+        users.setdefault(key, []).append(item)
+    return [{"user": key, "devices": devices} for key, devices in users.items()]
+
+
+async def purge(session: AsyncSession, now: datetime, days: int, limit: int = 1000) -> int:
+    """Statuses older than the message retention, and finished callbacks a week old."""
+    cutoff = now - timedelta(days=days)
+    old = select(DeviceStatus.message_id).where(DeviceStatus.queued_at < cutoff).limit(limit)
+    result = await session.execute(
+        delete(DeviceStatus).where(DeviceStatus.message_id.in_(old),
+                                   DeviceStatus.queued_at < cutoff))
+    await session.execute(delete(StatusCallback).where(
+        StatusCallback.next_attempt_at.is_(None),
+        StatusCallback.created_at < now - timedelta(days=7)))
+    return int(getattr(result, "rowcount", 0) or 0)
