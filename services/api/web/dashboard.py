@@ -124,6 +124,9 @@ async def send_test(request: Request, rt: RuntimeDep, who: ViewerDep, _: CsrfDep
     async with rt.sessions() as session:
         sender = await session.scalar(select(App).where(
             App.id == (row_id(app) or -1), App.owner_id == who.user.id))
+    if who.user.email_confirmed_at is None:  # no token works before (issue 14, item 4)
+        return await answer(request, rt, who, Say(
+            "Confirm your e-mail address first: open the link we mailed you."), **typed)
     if sender is None:
         return await answer(request, rt, who, Say(
             "Pick the application to send from. Create one first if the list is empty.",
