@@ -7,6 +7,8 @@ re-alerts and acknowledgement, a gone subscription, 413 and oversize short forms
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
@@ -236,3 +238,21 @@ async def eventually(get: Callable[[], Awaitable[object]], expected: object) -> 
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"never became {expected!r}")
+
+
+async def test_end_to_end_encrypted_message_is_marked(
+        server: Runner, http: httpx.AsyncClient, base_url: str, ann: Person, token: str,
+        fake: FakePushService, laptop: str) -> None:
+    """The sender's ciphertext passes untouched, marked, for the worker to open with the key
+    its owner entered on that device; too big for a push, it goes short, still marked."""
+    fields = {"message": base64.b64encode(os.urandom(300)).decode(),
+              "title": base64.b64encode(os.urandom(48)).decode()}
+    await send(http, base_url, token, ann, encrypted="1", **fields)
+    (push,) = await pushes(fake, laptop, 1)
+    assert push.payload["encrypted"] == 1
+    assert (push.payload["message"], push.payload["title"]) == (fields["message"],
+                                                                fields["title"])
+    await send(http, base_url, token, ann, encrypted="1",
+               message=base64.b64encode(os.urandom(3000)).decode())
+    big = (await pushes(fake, laptop, 2))[1]
+    assert big.payload["short"] == 1 and big.payload["encrypted"] == 1
