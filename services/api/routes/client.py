@@ -100,6 +100,10 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
         same = hashed is not None and device is not None and device.identifier_hash == hashed
         if device is not None and not same and not devices.may_take_over(device, os):
             return _name_taken(rid)  # desktops keep spec §9's duplicate-name error
+        if device is None and await devices.count_of(session, user.id) \
+                >= rt.settings.max_devices_per_user:
+            return JSONResponse({"errors": {"name": [E.DEVICE_LIMIT.text]}, "status": 0,
+                                 "request": rid}, status_code=400)
         if device is None:
             device = Device(public_id=device_id(), user_id=user.id, name=name, os=os,
                             enabled=True, created_at=rt.clock.now())
