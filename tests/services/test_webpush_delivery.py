@@ -268,3 +268,14 @@ async def test_end_to_end_encrypted_message_is_marked(
                message=base64.b64encode(os.urandom(3000)).decode())
     big = (await pushes(fake, laptop, 2))[1]
     assert big.payload["short"] == 1 and big.payload["encrypted"] == 1
+async def test_end_to_end_encrypted_message_is_marked_and_untouched(
+        server: Runner, http: httpx.AsyncClient, base_url: str, ann: Person, token: str,
+        fake: FakePushService, laptop: str) -> None:
+    """encrypted=1 (issue 17 §1): the sender's ciphertext reaches the browser as sent, marked
+    `"encrypted": 1` for the service worker to open with its key."""
+    cipher = "q83vEjRWeJq83vEjRWeJ" * 80 + "=="  # longer than 1024: no plaintext limit
+    await send(http, base_url, token, ann, message=cipher, title="VGl0bGU=", encrypted="1",
+               html="1")
+    (push,) = await pushes(fake, laptop, 1)
+    assert push.payload["encrypted"] == 1
+    assert (push.payload["message"], push.payload["title"]) == (cipher, "VGl0bGU=")
