@@ -314,8 +314,8 @@ async def invited_account(session: AsyncSession, rt: Runtime, email: str,
     key = random_key()
     while await session.scalar(select(exists().where(Group.group_key == key))):
         key = random_key()  # user and group keys share one namespace
-    user = User(user_key=key, email=email.strip(), password_hash=password_hash,
-                created_at=rt.clock.now())
+    user = User(user_key=key, email=email.strip(), email_key=email_key(email),
+                password_hash=password_hash, created_at=rt.clock.now())
     async with session.begin_nested():
         session.add(user)
         await session.flush()

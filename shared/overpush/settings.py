@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     mail_rate_burst: int = 30
     smtp_timeout: float = 60.0
 
+    # Limits against abuse from the network (SECURITY.md, "Caps and limits").
+    # Devices one user may register; a message's `device` list may name no more than this.
+    max_devices_per_user: int = 50
+
     @property
     def https(self) -> bool:
         return self.public_url.lower().startswith("https://")
