@@ -159,6 +159,16 @@ class Settings(BaseSettings):
     # beyond it 429. Per api process, like the e-mail gateway's limit.
     glance_rate_per_minute: float = 12.0
     glance_rate_burst: int = 30
+    # HTTP connections (services/api/guard.py), per api process: a request head must arrive
+    # within http_header_timeout seconds; a body at http_body_min_rate bytes a second or more,
+    # measured over http_body_window seconds. New connections beyond max_connections (0: as
+    # many as the open-file limit leaves room for, after raising it to the hard limit) or
+    # beyond max_connections_per_client from one address get a 503 and are closed.
+    http_header_timeout: float = 10.0
+    http_body_window: float = 10.0
+    http_body_min_rate: int = 100
+    max_connections: int = 0
+    max_connections_per_client: int = 256
 
     @property
     def https(self) -> bool:
