@@ -25,7 +25,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:Deprecati
 async def apprise_send(who: Sender, key: str, **kwargs: Any) -> None:
     """Send through apprise's Pushover plugin, pointed at our server (its URL constant); in a
     thread, as apprise blocks and the server runs in this event loop."""
-    plugin = apprise.Apprise.instantiate(f"pover://{who.user_key}@{who.token}?key={key}")
+    plugin: Any = apprise.Apprise.instantiate(f"pover://{who.user_key}@{who.token}?key={key}")
     assert plugin is not None
     plugin.notify_url = f"{who.base_url}/1/messages.json"
     assert await asyncio.to_thread(plugin.notify, **kwargs)
