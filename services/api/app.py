@@ -25,6 +25,7 @@ from services.api.routes import (
     ops,
     push,
     receipts,
+    reference,
     requests,
     scheduled,
     settings,
@@ -40,6 +41,7 @@ from services.api.web import routes as web
 PARTS = (messages, client, client_logout, ops, receipts, settings, attachments, groups, sounds,
          validate, glances, limits, aliases, push, licenses, teams, subscriptions, webpush,
          dedup, scheduled, heartbeats, escalations, requests,  # sending beyond Pushover
+         reference,  # /openapi.json and /docs
          web)
 
 

@@ -4,6 +4,7 @@ both backends: list users and applications, send a test, reset 2FA, delete an ap
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import select, update
 
 from services.admin import teams as admin_teams
 from services.runner import Runner
-from testkit.procs import OVERPUSH, cli, env_for
+from testkit.procs import OVERPUSH, env_for
 from tests.checks import count
 from tests.factories import Person, make_app, make_user
 
@@ -26,15 +27,22 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 # The commands run in a thread: the server shares this event loop, and a command waiting on
 # a database lock the blocked server holds would wait forever.
 async def run(env: dict[str, str], *args: str) -> dict[str, Any]:
-    return await asyncio.to_thread(cli, env, *args)
+    """Runs a command that must succeed; the JSON it printed."""
+    out = await asyncio.to_thread(subprocess.run, [OVERPUSH, *args], env=env,
+                                  capture_output=True, text=True, timeout=300,
+                                  stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stdout + out.stderr
+    answer: dict[str, Any] = json.loads(out.stdout)
+    return answer
 
 
 async def refused(env: dict[str, str], *args: str) -> str:
     """Runs a command that must be refused (exit 1, nothing done); returns what it printed."""
     out = await asyncio.to_thread(subprocess.run, [OVERPUSH, *args], env=env,
-                                  capture_output=True, text=True, timeout=60,
+                                  capture_output=True, text=True, timeout=300,
                                   stdin=subprocess.DEVNULL)
-    assert out.returncode == 1, out.stdout + out.stderr
+    assert out.returncode == 1 and out.stdout.startswith('{"status": 0'), \
+        out.stdout + out.stderr
     return out.stdout
 
 
