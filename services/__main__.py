@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import version
 from typing import Any
 
 from overpush import logs, schema
@@ -17,13 +18,17 @@ from overpush.settings import Settings
 
 from services import runner
 from services.admin import accounts as admin
+from services.admin import commands as admin_commands
 from services.admin import licenses as admin_licensing
+from services.admin import prompts
 from services.admin import subscriptions as admin_subscriptions
 from services.admin import teams as admin_teams
+from services.admin.database_file import new_database_warning
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="overpush", description=__doc__)
+    p.add_argument("--version", action="version", version=f"overpush {version('overpush')}")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run services (all of them in one process by default)")
     run.add_argument("services", nargs="*", metavar="SERVICE",
@@ -37,8 +42,9 @@ def parser() -> argparse.ArgumentParser:
     asub = adm.add_subparsers(dest="action", required=True)
     cu = asub.add_parser("create-user", help="create a user; prints its user key as JSON")
     cu.add_argument("email")
-    cu.add_argument("--password-stdin", action="store_true", required=True,
-                    help="read the password from standard input")
+    cu.add_argument("--password-stdin", action="store_true",
+                    help="read the password from standard input (without it, the terminal "
+                         "asks for it)")
     ca = asub.add_parser("create-app", help="register an application; prints its token")
     ca.add_argument("email", help="the owner's e-mail address")
     ca.add_argument("name")
@@ -69,6 +75,7 @@ def parser() -> argparse.ArgumentParser:
     cap.add_argument("token")
     cap.add_argument("amount", type=int)
     licensing_commands(asub)
+    admin_commands.add_parsers(asub)
     return p
 
 
@@ -104,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = Settings()
     logs.setup(settings.log_level, settings.log_json)
+    if args.command != "migrate":  # Alembic's INFO lines are news only to `overpush migrate`
+        logs.quiet_alembic(keep_upgrades=args.command == "run")  # `run` names its upgrades
     if args.command == "run":
         try:
             runner.choose(args.services, settings)
@@ -117,9 +126,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if current else 1
     if args.command == "migrate":
         return _with_runtime(settings, lambda rt: migrate(rt.engine), migrate_first=False)
+    warn_if_new_database(settings)
     if args.action == "create-user":
-        password = sys.stdin.read().rstrip("\r\n")
+        try:
+            password = prompts.password(args.password_stdin)
+        except ApiError as exc:
+            return _refused(exc)
         return _with_runtime(settings, lambda rt: admin.create_user(rt, args.email, password))
+    more = admin_commands.action_for(args)
+    if more is not None:
+        return _with_runtime(settings, more)
     if args.action == "alias":
         opts = {k: getattr(args, k, None) for k in ("name", "sound", "priority", "device",
                                                     "alias")}
@@ -162,9 +178,7 @@ def _with_runtime(settings: Settings, action: Callable[[Runtime], Awaitable[Any]
                 await migrate(rt.engine)  # the single-machine default needs no set-up
             result = await action(rt)
         except ApiError as exc:  # every refusal of a command (a catalog error)
-            line, status = command_reply(exc)
-            print(line)
-            return status
+            return _refused(exc)
         finally:
             await rt.engine.dispose()
         if result is not None:
@@ -172,6 +186,20 @@ def _with_runtime(settings: Settings, action: Callable[[Runtime], Awaitable[Any]
         return 0
 
     return asyncio.run(go())
+
+
+def _refused(exc: ApiError) -> int:
+    line, status = command_reply(exc)
+    print(line)
+    return status
+
+
+def warn_if_new_database(settings: Settings) -> None:
+    """An admin command started in another directory than the server would quietly make a
+    second, empty SQLite database there (the default path is relative): say so first."""
+    text = new_database_warning(settings.database_url)
+    if text:
+        print(text, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -49,12 +49,13 @@ class Proc:
     """`overpush run [services]`, its output in `log`. A process without the api serves its
     probes on a free port of its own, unless `env` names one (OVERPUSH_OPS_PORT)."""
 
-    def __init__(self, env: dict[str, str], *args: str, log: Path) -> None:
+    def __init__(self, env: dict[str, str], *args: str, log: Path,
+                 cwd: Path | None = None) -> None:
         self.log = log
         self._fh = log.open("ab")
         env = {"OVERPUSH_OPS_PORT": str(free_port()), **env}
         self.p = subprocess.Popen([OVERPUSH, "run", *args], env=env, stdout=self._fh,
-                                  stderr=subprocess.STDOUT)
+                                  stderr=subprocess.STDOUT, cwd=cwd)
 
     def wait_healthy(self, base_url: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

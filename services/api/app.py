@@ -6,7 +6,9 @@ from fastapi import FastAPI
 from overpush.runtime import Runtime
 
 from services.api import responses
+from services.api.body_limit import BodyLimit
 from services.api.connections import Connections
+from services.api.path_guard import PathGuard
 from services.api.routes import (
     aliases,
     attachments,
@@ -23,6 +25,7 @@ from services.api.routes import (
     ops,
     push,
     receipts,
+    reference,
     requests,
     scheduled,
     settings,
@@ -38,6 +41,7 @@ from services.api.web import routes as web
 PARTS = (messages, client, client_logout, ops, receipts, settings, attachments, groups, sounds,
          validate, glances, limits, aliases, push, licenses, teams, subscriptions, webpush,
          dedup, scheduled, heartbeats, escalations, requests,  # sending beyond Pushover
+         reference,  # /openapi.json and /docs
          web)
 
 
@@ -47,6 +51,10 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     app.state.connections = Connections(rt.metrics) if connections is None else connections
     # /push is a plain ASGI endpoint; ApiService also routes it ahead of FastAPI (push.py).
     app.state.push = push.PushEndpoint(rt, app.state.connections)
+    app.add_middleware(PathGuard)  # innermost: the other middleware still wrap its 404
+    # One body limit for every route, pages included, counted while the body is read: a form
+    # post to /login or /apps is refused (413) at the limit, never spooled to disk past it.
+    app.add_middleware(BodyLimit, max_bytes=rt.settings.max_request_bytes)
     responses.install(app)
     web.install(app)  # the pages' error handlers and static files
     for part in PARTS:

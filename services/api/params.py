@@ -17,6 +17,8 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import Message
 
+from services.api.body_limit import BodyTooLarge
+
 
 @dataclass
 class Params(Mapping[str, str | None]):
@@ -55,7 +57,7 @@ async def read_params(request: Request, max_bytes: int) -> Params:
     for key, value in request.query_params.multi_items():
         params.add(key, value)
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > max_bytes:
+    if length is not None and length.isascii() and length.isdigit() and int(length) > max_bytes:
         raise ApiError.of(E.BODY_TOO_LARGE)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
@@ -78,7 +80,7 @@ async def read_params(request: Request, max_bytes: int) -> Params:
                     params.files[key] = item
                 else:
                     params.add(key, item)
-    except ApiError:
+    except (ApiError, BodyTooLarge):  # ours, or the application's body limit (413)
         raise
     except Exception as exc:
         # Starlette wraps multipart errors in an HTTPException whose str() starts "400: ".

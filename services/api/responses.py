@@ -40,7 +40,8 @@ def install(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        spec = {404: E.NOT_FOUND, 405: E.METHOD_NOT_ALLOWED}.get(exc.status_code, E.BODY_INVALID)
+        spec = {404: E.NOT_FOUND, 405: E.METHOD_NOT_ALLOWED,
+                413: E.BODY_TOO_LARGE}.get(exc.status_code, E.BODY_INVALID)
         # Keep Starlette's headers: a 405 must say which methods are allowed (Allow).
         return _answer(request, ApiError([FieldError(spec)], headers=dict(exc.headers or {})))
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import pyotp
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +23,7 @@ from overpush import aliases, licenses, revoke, throttle
 from overpush.errors import ApiError, E
 from overpush.ids import digest, random_key
 from overpush.mailer import make_mailer
-from overpush.models import AccountToken, Group, User
+from overpush.models import AccountToken, Group, RecoveryCode, User
 from overpush.runtime import Runtime
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -290,6 +290,14 @@ async def second_factor(rt: Runtime, user: User, code: str, session_key: str,
     return "ok"
 
 
+async def reset_two_factor(session: AsyncSession, user_id: int) -> None:
+    """2FA off: the secret, a set-up in progress and the recovery codes are gone (an operator
+    does this for someone who lost both their authenticator and their codes)."""
+    await session.execute(update(User).where(User.id == user_id).values(
+        totp_enabled=False, totp_secret=None, totp_pending_secret=None))
+    await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+
+
 def new_totp_secret() -> str:
     return pyotp.random_base32()
 
@@ -306,8 +314,8 @@ async def invited_account(session: AsyncSession, rt: Runtime, email: str,
     key = random_key()
     while await session.scalar(select(exists().where(Group.group_key == key))):
         key = random_key()  # user and group keys share one namespace
-    user = User(user_key=key, email=email.strip(), password_hash=password_hash,
-                created_at=rt.clock.now())
+    user = User(user_key=key, email=email.strip(), email_key=email_key(email),
+                password_hash=password_hash, created_at=rt.clock.now())
     async with session.begin_nested():
         session.add(user)
         await session.flush()

@@ -27,6 +27,13 @@ DENY = [ipaddress.ip_network(n) for n in (
     "172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4",
     "240.0.0.0/4", "::/128", "::1/128", "::ffff:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48",
     "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+    # Every other IPv6 form that carries an IPv4 address or reaches one through a
+    # translator: IPv4-compatible (::/96, e.g. [::127.0.0.1], which is_global calls public),
+    # SIIT IPv4-translated (::ffff:0:0:0/96), Teredo (2001::/32, inside the IETF block
+    # 2001::/23), discard-only (100::/64), and the reserved blocks a routed host never is:
+    # documentation (2001:db8::/32, 3fff::/20), SRv6 SIDs (5f00::/16) and site-local fec0::/10.
+    "::/96", "::ffff:0:0:0/96", "2001::/23", "100::/64", "2001:db8::/32", "3fff::/20",
+    "5f00::/16", "fec0::/10",
 )]
 
 

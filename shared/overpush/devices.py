@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush import platforms
@@ -76,3 +76,10 @@ async def delete_device(session: AsyncSession, device: Device) -> None:
     await session.execute(update(ClientSession).where(ClientSession.device_id == device.id)
                           .values(device_id=None))
     await queue.purge_messages(session, waiting)
+
+
+async def count_of(session: AsyncSession, user_id: int) -> int:
+    """How many devices the user has (enabled or not), for the per-user cap."""
+    n = await session.scalar(select(func.count()).select_from(Device)
+                             .where(Device.user_id == user_id))
+    return int(n or 0)

@@ -40,3 +40,16 @@ def digest(secret: str) -> str:
 
 def is_key(value: str, length: int = 30) -> bool:
     return len(value) == length and all(c in ALNUM for c in value)
+
+
+MAX_ROW_ID = 2**63 - 1  # the largest BIGINT; SQLite's INTEGER has the same range
+
+
+def row_id(text: str) -> int | None:
+    """A row id from a URL, or None when it cannot name a row: ASCII digits only (str.isdigit
+    accepts "²", which int() then refuses) and within BIGINT, so that no database sees
+    a number it cannot bind (SQLite raises OverflowError, PostgreSQL a DataError)."""
+    if not text or len(text) > 19 or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None

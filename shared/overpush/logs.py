@@ -37,3 +37,20 @@ def setup(level: str = "INFO", as_json: bool = False) -> None:
     root.setLevel(level.upper())
     logging.getLogger("aiormq").setLevel(logging.WARNING)
     logging.getLogger("aio_pika").setLevel(logging.WARNING)
+
+
+class _UpgradesOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or record.getMessage().startswith("Running upgrade")
+
+
+def quiet_alembic(keep_upgrades: bool = False) -> None:
+    """No "Context impl SQLiteImpl" / "Will assume transactional DDL" lines on every command:
+    Alembic says only what it changes (`keep_upgrades`) and its warnings."""
+    # A logger's filter sees only records made on that very logger: the one that talks.
+    talker = logging.getLogger("alembic.runtime.migration")
+    talker.filters[:] = []
+    if keep_upgrades:
+        talker.addFilter(_UpgradesOnly())
+    else:
+        logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -108,16 +108,18 @@ def keeps_message(message_id: Any) -> ColumnElement[bool]:
 
 
 async def of_messages(session: AsyncSession, message_ids: Sequence[int]
-                      ) -> dict[int, tuple[str, bool]]:
-    """message id -> (receipt, acknowledged) for the Open Client message list."""
+                      ) -> dict[int, tuple[str, bool, datetime]]:
+    """message id -> (receipt, acknowledged, expires_at) for the Open Client message list
+    (a client hides the Acknowledge button of an emergency whose repetition has expired)."""
     if not message_ids:
         return {}
     rows = (await session.execute(
-        select(ReceiptMessage.message_id, Receipt.receipt, Receipt.acknowledged_at)
+        select(ReceiptMessage.message_id, Receipt.receipt, Receipt.acknowledged_at,
+               Receipt.expires_at)
         .join(Receipt, Receipt.id == ReceiptMessage.receipt_id)
         .where(ReceiptMessage.message_id.in_(message_ids))
     )).all()
-    return {m: (r, acked is not None) for m, r, acked in rows}
+    return {m: (r, acked is not None, expires) for m, r, acked, expires in rows}
 
 
 async def messages_to_realert(session: AsyncSession, receipt_ids: Sequence[int]) -> list[int]:

@@ -152,6 +152,14 @@ class Settings(BaseSettings):
     mail_rate_burst: int = 30
     smtp_timeout: float = 60.0
 
+    # Limits against abuse from the network (SECURITY.md, "Caps and limits").
+    # Devices one user may register; a message's `device` list may name no more than this.
+    max_devices_per_user: int = 50
+    # Glance updates per application (POST /1/glances.json): a burst, then a steady rate;
+    # beyond it 429. Per api process, like the e-mail gateway's limit.
+    glance_rate_per_minute: float = 12.0
+    glance_rate_burst: int = 30
+
     @property
     def https(self) -> bool:
         return self.public_url.lower().startswith("https://")

@@ -81,7 +81,7 @@ class Pending:
 
 async def _user_id(session: AsyncSession, email: str) -> int | None:
     uid: int | None = await session.scalar(
-        select(User.id).where(func.lower(User.email) == email.lower()).order_by(User.id).limit(1))
+        select(User.id).where(User.email_key == accounts.email_key(email)))
     return uid
 
 

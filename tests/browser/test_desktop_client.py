@@ -112,8 +112,9 @@ async def test_sign_up_to_desktop_notifications(chromium: Any, shots: Shots, ser
     await page.locator("#messages li.emergency", has_text="Acknowledged").wait_for()
     await shots.take(page, "after-reload")
 
-    # Clear them.
+    # Clear them, after saying yes.
     await page.get_by_role("button", name="Clear these messages").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     await page.locator("#messages li").first.wait_for(state="detached")
     await shots.take(page, "cleared")
     assert errors == []

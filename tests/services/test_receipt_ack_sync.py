@@ -52,6 +52,9 @@ async def test_acknowledgement_nudges_the_other_devices(settings: Settings) -> N
             assert await dev.frame_other_than_keepalive() == b"!"
         [m] = await laptop.download(http)
         assert (m["receipt"], m["acked"]) == (receipt, 0)
+        # When repetition ends (50 re-alerts of 60 s come before expire's 3600 s), for a
+        # client to drop its Acknowledge button then.
+        assert m["receipt_expires_at"] == m["date"] + 50 * 60
         assert len(await bobs.sync(http)) == 1  # Bob's laptop shows it and deletes its copy
 
         r = await http.post(f"{base}/1/receipts/{receipt}/acknowledge.json",

@@ -68,6 +68,10 @@ def test_at_most_fifty_re_alerts() -> None:
     "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
     "0.0.0.0", "224.0.0.1", "::1", "::", "::ffff:127.0.0.1", "64:ff9b::7f00:1",
     "2002:7f00:1::1", "fc00::1", "fe80::1", "ff02::1", "198.18.0.1",
+    # IPv4 inside IPv6 in the older and rarer forms (issue 14, item 14), and reserved blocks.
+    "::127.0.0.1", "::7f00:1", "::10.0.0.1", "::8.8.8.8", "::ffff:0:7f00:1",
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001::1", "100::1", "2001:db8::1", "3fff::1",
+    "5f00::1", "fec0::1",
 ])
 def test_internal_addresses_are_refused(ip: str) -> None:
     assert not allowed(ipaddress.ip_address(ip))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 from overpush.errors import ApiError, E
+from overpush.ids import row_id
 from overpush.models import Attachment, Delivery, Message
 from sqlalchemy import select
 
@@ -17,8 +18,8 @@ router = APIRouter()
 
 @router.get("/1/attachments/{name}")
 async def download(name: str, params: ParamsDep, rt: RuntimeDep) -> Response:
-    stem = name.split(".", 1)[0]
-    if not stem.isdigit():
+    message_id = row_id(name.split(".", 1)[0])
+    if message_id is None:
         raise ApiError.of(E.ATTACHMENT_NOT_FOUND)
     async with rt.sessions() as session:
         user = await user_for_secret(session, params.get("secret"))
@@ -27,7 +28,7 @@ async def download(name: str, params: ParamsDep, rt: RuntimeDep) -> Response:
             select(Attachment.content_type, Attachment.data)
             .join(Message, Message.attachment_id == Attachment.id)
             .join(Delivery, Delivery.message_id == Message.id)
-            .where(Message.id == int(stem), Delivery.device_id == device.id)
+            .where(Message.id == message_id, Delivery.device_id == device.id)
         )).first()
     if row is None:
         raise ApiError.of(E.ATTACHMENT_NOT_FOUND)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -99,6 +100,10 @@ async def register_device(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) 
         same = hashed is not None and device is not None and device.identifier_hash == hashed
         if device is not None and not same and not devices.may_take_over(device, os):
             return _name_taken(rid)  # desktops keep spec §9's duplicate-name error
+        if device is None and await devices.count_of(session, user.id) \
+                >= rt.settings.max_devices_per_user:
+            return JSONResponse({"errors": {"name": [E.DEVICE_LIMIT.text]}, "status": 0,
+                                 "request": rid}, status_code=400)
         if device is None:
             device = Device(public_id=device_id(), user_id=user.id, name=name, os=os,
                             enabled=True, created_at=rt.clock.now())
@@ -154,7 +159,7 @@ async def download(request: Request, params: ParamsDep, rt: RuntimeDep,
 
 
 def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
-                  receipt: tuple[str, bool] | None = None) -> dict[str, Any]:
+                  receipt: tuple[str, bool, datetime] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": d.id, "id_str": str(d.id), "umid": m.id, "umid_str": str(m.id),
         "message": m.body, "app": a.name, "aid": a.id, "aid_str": str(a.id),
@@ -164,6 +169,7 @@ def _message_json(d: Delivery, m: Message, a: App, ctype: str | None, base: str,
     }
     if receipt is not None:
         out["receipt"], out["acked"] = receipt[0], int(receipt[1])
+        out["receipt_expires_at"] = unix(receipt[2])  # /client: no Acknowledge after it
     if m.encrypted:  # the device opens title, message, url and url_title with its key
         out["encrypted"] = 1
     for key, value in (("title", m.title), ("sound", m.sound), ("url", m.url),

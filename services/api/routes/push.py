@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from overpush.errors import ApiError
+from overpush.events import DevicesNudged
 from overpush.models import Device
 from overpush.runtime import Runtime
 from sqlalchemy import select
@@ -88,6 +89,7 @@ class PushEndpoint:
             return
         peer = Peer(send)
         self.conns.add(device_id, peer)
+        await self._end_others(device_id, peer)
         try:
             # Messages may have arrived while the device was away: tell it to sync now.
             await peer.send_bytes(NEW_MESSAGES)
@@ -97,6 +99,17 @@ class PushEndpoint:
             pass  # the peer went away while we wrote to it
         finally:
             self.conns.remove(device_id, peer)
+
+
+    async def _end_others(self, device_id: str, peer: Peer) -> None:
+        """One connection per device (spec §9.1): this log-in ends the device's older
+        connections, on whichever api instance holds them, with `A` (opened elsewhere)."""
+        try:
+            await self.rt.bus.publish(DevicesNudged(device_ids=[device_id], frame="A",
+                                                    close=True, spare=peer.ident))
+        except Exception:  # the bus is down: the older connection stays, as before
+            log.warning("could not end the older connections of device %s", device_id,
+                        exc_info=True)
 
 
 class _FromApp:

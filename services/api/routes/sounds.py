@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
+from overpush.ids import row_id
 from overpush.models import CustomSound
 from overpush.sounds import AUDIO_TYPES, BUILTIN_SOUNDS
 from sqlalchemy import select
@@ -28,14 +29,16 @@ async def sounds(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONRe
 
 
 @router.get("/sounds/{app_id}/{filename}")
-async def sound_file(app_id: int, filename: str, rt: RuntimeDep) -> Response:
+async def sound_file(app_id: str, filename: str, rt: RuntimeDep) -> Response:
     """A custom sound, for devices to play: the message JSON carries `aid` and `sound`, so a
     device asks for /sounds/{aid}/{sound}.mp3 and gets the stored file with its real type."""
-    name = filename.rsplit(".", 1)[0]
+    name, app = filename.rsplit(".", 1)[0], row_id(app_id)
+    if app is None:
+        raise ApiError.of(E.SOUND_NOT_FOUND)
     async with rt.sessions() as session:
         row = (await session.execute(
             select(CustomSound.data, CustomSound.extension)
-            .where(CustomSound.app_id == app_id, CustomSound.name == name)
+            .where(CustomSound.app_id == app, CustomSound.name == name)
         )).first()
     if row is None:
         raise ApiError.of(E.SOUND_NOT_FOUND)

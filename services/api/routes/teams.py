@@ -6,9 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from overpush import team_invitations, teams
+from overpush.accounts import email_key
 from overpush.errors import ApiError, E
 from overpush.models import User
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
@@ -62,7 +63,7 @@ async def remove_user(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> J
         if email and await team_invitations.revoke(session, team, email):
             return ok(rid)
         user_id = await session.scalar(
-            select(User.id).where(func.lower(User.email) == email.lower())) if email else None
+            select(User.id).where(User.email_key == email_key(email))) if email else None
         if user_id is None:
             raise ApiError.of(E.TEAM_MEMBER_MISSING)
         await teams.remove_member(session, team.id, user_id)

@@ -12,7 +12,7 @@ from overpush import delivery_status
 from overpush.apps import app_url
 from overpush.errors import ApiError
 from overpush.icons import IconError, normalise
-from overpush.ids import random_key
+from overpush.ids import random_key, row_id
 from overpush.models import App, AppIcon, DailyUsage, MailAccount
 from overpush.quota import CENTRAL, allowance, limit_of
 from sqlalchemy import func, select, update
@@ -90,11 +90,11 @@ async def register_app(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csrf
 
 
 @router.get("/apps/{app_id}")
-async def app_page(request: Request, app_id: int, rt: RuntimeDep, who: ViewerDep) -> Response:
-    now = rt.clock.now()
+async def app_page(request: Request, app_id: str, rt: RuntimeDep, who: ViewerDep) -> Response:
+    now, number = rt.clock.now(), row_id(app_id)
     async with rt.sessions() as session:
-        app = await session.scalar(select(App).where(App.id == app_id,
-                                                     App.owner_id == who.user.id))
+        app = None if number is None else await session.scalar(
+            select(App).where(App.id == number, App.owner_id == who.user.id))
         if app is None:
             return await page(request, "notice.html", 404, user=who.user,
                               title="Application not found",
@@ -117,8 +117,11 @@ async def app_page(request: Request, app_id: int, rt: RuntimeDep, who: ViewerDep
 
 
 @router.post("/apps/{app_id}/regenerate")
-async def regenerate(app_id: int, rt: RuntimeDep, who: ViewerDep, _: CsrfDep) -> Response:
+async def regenerate(app_id: str, rt: RuntimeDep, who: ViewerDep, _: CsrfDep) -> Response:
+    number = row_id(app_id)
+    if number is None:
+        return redirect("/")
     async with rt.sessions() as session, session.begin():
-        await session.execute(update(App).where(App.id == app_id, App.owner_id == who.user.id)
+        await session.execute(update(App).where(App.id == number, App.owner_id == who.user.id)
                               .values(token=random_key()))
-    return redirect(f"/apps/{app_id}?notice=token_regenerated")
+    return redirect(f"/apps/{number}?notice=token_regenerated")

@@ -6,15 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from overpush import team_invitations
+from overpush import devices, revoke, team_invitations
 from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError
+from overpush.ids import row_id
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
 from overpush.models import App, AppUsage, Device, MailAccount
 from overpush.runtime import Runtime
 from overpush.sounds import BUILTIN_SOUNDS
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import RuntimeDep, request_id_of
@@ -73,20 +74,28 @@ async def home(request: Request, rt: RuntimeDep, who: ViewerDep,
 
 
 @router.post("/devices/{device_id}/{action}")
-async def device_action(request: Request, device_id: int, action: str, rt: RuntimeDep,
+async def device_action(request: Request, device_id: str, action: str, rt: RuntimeDep,
                         who: ViewerDep, _: CsrfDep, name: Opt = "") -> Response:
-    if action not in DEVICE_NOTICES:
+    number = row_id(device_id)
+    if action not in DEVICE_NOTICES or number is None:
         return redirect("/")
-    problem = None
+    problem, ended = None, []
     async with rt.sessions() as session, session.begin():
-        mine = (Device.id == device_id) & (Device.user_id == who.user.id)
-        if action == "delete":
-            await session.execute(delete(Device).where(mine))
+        device = await session.scalar(select(Device).where(
+            Device.id == number, Device.user_id == who.user.id))
+        if device is None:
+            pass
+        elif action == "delete":
+            await devices.delete_device(session, device)  # its queue goes with it
+            ended = [device.public_id]
         elif action in ("enable", "disable"):
-            await session.execute(update(Device).where(mine)
-                                  .values(enabled=action == "enable"))
+            device.enabled = action == "enable"
+            ended = [] if device.enabled else [device.public_id]
         else:
-            problem = await _rename(session, who.user.id, device_id, name.strip())
+            problem = await _rename(session, who.user.id, number, name.strip())
+    # A deleted or disabled device's open WebSocket gets `E` and is closed, wherever it is
+    # held; its log-in is refused from now on.
+    await revoke.tell_devices(rt, ended)
     # Answered after the transaction: the page reads the database again.
     if problem is not None:
         return await answer(request, rt, who, problem)
@@ -114,7 +123,10 @@ async def send_test(request: Request, rt: RuntimeDep, who: ViewerDep, _: CsrfDep
              "priority": priority}
     async with rt.sessions() as session:
         sender = await session.scalar(select(App).where(
-            App.id == (int(app) if app.isdigit() else -1), App.owner_id == who.user.id))
+            App.id == (row_id(app) or -1), App.owner_id == who.user.id))
+    if who.user.email_confirmed_at is None:  # no token works before (issue 14, item 4)
+        return await answer(request, rt, who, Say(
+            "Confirm your e-mail address first: open the link we mailed you."), **typed)
     if sender is None:
         return await answer(request, rt, who, Say(
             "Pick the application to send from. Create one first if the list is empty.",

@@ -43,6 +43,9 @@ def _texts(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, HTTPException) and exc.status_code == 405:
         return 405, "Not possible here", ("This address cannot be used that way. Go back and "
                                           "use the page's own buttons and links.")
+    if isinstance(exc, HTTPException) and exc.status_code == 413:
+        return 413, "Too much at once", ("What you sent is larger than this server accepts. "
+                                         "Go back and send something smaller.")
     if isinstance(exc, HTTPException):
         return exc.status_code, "Something is not right", "Go back and try again."
     if isinstance(exc, RequestValidationError):

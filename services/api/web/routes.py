@@ -38,6 +38,20 @@ async def client_page() -> FileResponse:
     return FileResponse(STATIC / "client.html", media_type="text/html")
 
 
+# The installable app: its manifest and service worker. The worker is served from the root
+# (not /static/) so that its scope may be /client; no-cache makes updates reach browsers.
+@router.get("/client.webmanifest")
+async def client_manifest() -> FileResponse:
+    return FileResponse(STATIC / "client.webmanifest", media_type="application/manifest+json",
+                        headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/client-sw.js")
+async def client_worker() -> FileResponse:
+    return FileResponse(STATIC / "client-sw.js", media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache"})
+
+
 @router.get("/favicon.ico")
 async def favicon() -> FileResponse:
     return FileResponse(STATIC / "icons" / "favicon.ico", media_type="image/x-icon",

@@ -160,6 +160,13 @@ class ApiErrors:
         "name is invalid; use 1-25 characters of A-Z, a-z, 0-9, _ and -",
     )
     DEVICE_NAME_TAKEN = _e("device_name_taken", 400, "name", "invalid", "has already been taken")
+    # Network limits (SECURITY.md).
+    DEVICE_LIMIT = _e("device_limit", 400, "name", "invalid",
+                      "this account has as many devices as it may have; delete one first")
+    GLANCES_THROTTLED = _e("glances_throttled", 429, "token", "throttled",
+                           "too many glance updates from this application; slow down")
+    DEVICES_TOO_MANY = _e("devices_too_many", 400, "device", "invalid",
+                          "device names more devices than a user may have")
     OS_INVALID = _e("os_invalid", 400, "os", "invalid", "os must be I (iOS), A (Android) or O")
     PUSH_TOKEN_INVALID = _e(
         "push_token_invalid", 400, "push_token", "invalid",

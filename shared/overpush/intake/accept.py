@@ -24,6 +24,11 @@ async def accept(rt: Runtime, draft: MessageDraft, request_id: str,
     """
     if draft.priority == 2 and (draft.retry is None or draft.expire is None):
         raise ApiError([FieldError(E.RETRY_INVALID), FieldError(E.EXPIRE_INVALID)])
+    if len(draft.devices) > rt.settings.max_devices_per_user:
+        # More names than any user may have devices: stored once per recipient, such a list
+        # would only cost space (one message named 850,000 devices).
+        limit = rt.settings.max_devices_per_user
+        raise ApiError.of(E.DEVICES_TOO_MANY, f"{E.DEVICES_TOO_MANY.text}; the limit is {limit}")
     if draft.callback is not None:
         try:  # SSRF: checked after resolution here, and again when the callback is made
             await callbacks.vet(draft.callback, rt.settings.callback_allow_private)

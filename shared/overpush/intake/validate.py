@@ -132,7 +132,8 @@ def parse_message(p: Mapping[str, str | None]) -> MessageDraft:
         err(E.URL_TITLE_TOO_LONG,
             f"url_title is too long; the limit is {limit} characters")
 
-    devices = tuple(d.strip() for d in (p.get("device") or "").split(",") if d.strip())
+    devices = tuple(dict.fromkeys(
+        d.strip() for d in (p.get("device") or "").split(",") if d.strip()))
     if not all(DEVICE_NAME.match(d) for d in devices):
         err(E.DEVICE_INVALID)
 

@@ -1,0 +1,101 @@
+"""Building blocks of the hand-kept table: parameters with their limits, answers, and the
+schemas every operation shares (Pushover's envelopes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+KEY = {"type": "string", "pattern": "^[A-Za-z0-9]{30}$", "minLength": 30, "maxLength": 30}
+REQUEST_ID = {"type": "string", "format": "uuid", "description": "this request's id"}
+
+
+@dataclass(frozen=True)
+class P:
+    """One parameter: a form field, JSON key or query-string value (all three are read)."""
+
+    name: str
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+    required: bool = False
+    example: Any = None
+
+
+def key(name: str, what: str, required: bool = True, example: str | None = None) -> P:
+    return P(name, what, dict(KEY), required, example)
+
+
+def text(name: str, what: str, max_length: int | None = None, required: bool = False,
+         example: Any = None, **more: Any) -> P:
+    schema: dict[str, Any] = {"type": "string", **more}
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return P(name, what, schema, required, example)
+
+
+def integer(name: str, what: str, minimum: int | None = None, maximum: int | None = None,
+            required: bool = False, example: Any = None) -> P:
+    schema: dict[str, Any] = {"type": "integer"}
+    if minimum is not None:
+        schema["minimum"] = minimum
+    if maximum is not None:
+        schema["maximum"] = maximum
+    return P(name, what, schema, required, example)
+
+
+def flag(name: str, what: str) -> P:
+    return P(name, what, {"type": "integer", "enum": [0, 1]}, False, None)
+
+
+TOKEN = key("token", "the application's API token", example="azGDORePK8gMaC0QOYAMyEEuzJnyUi")
+SECRET = text("secret", "the session secret from POST /1/users/login.json", 64, True,
+              "Hz5CxO5Fqm9i4cGnuKvRUs3R7BcWdM1k")
+DEVICE_ID = text("device_id", "the device's id from POST /1/devices.json", 40, True,
+                 "pfwdkxGRPwJBz6GfRvsgYbvbnaB7um")
+
+
+@dataclass(frozen=True)
+class Op:
+    """What FastAPI cannot see of one operation: its parameters, its answer and examples."""
+
+    summary: str
+    params: list[P] = field(default_factory=list)
+    answer: dict[str, Any] = field(default_factory=dict)  # properties beyond status/request
+    example: dict[str, Any] = field(default_factory=dict)  # a real answer's extra fields
+    errors: tuple[int, ...] = (400,)  # statuses besides 200 (and 413, 429, 503 for all)
+    tag: str = "Pushover API"
+    description: str = ""
+    error_schema: str = "Error"
+    answer_type: str = "application/json"
+
+
+def ok_schema(props: dict[str, Any]) -> dict[str, Any]:
+    required = ["status", "request"]
+    return {"type": "object", "required": required, "properties": {
+        "status": {"type": "integer", "const": 1}, "request": REQUEST_ID, **props}}
+
+
+COMPONENTS: dict[str, Any] = {"schemas": {
+    "Error": {
+        "type": "object", "required": ["status", "errors", "request"],
+        "description": "Pushover's error envelope: the list of problems, and for each field "
+                       "at fault a key naming it (e.g. `\"token\": \"invalid\"`).",
+        "properties": {"status": {"type": "integer", "const": 0},
+                       "errors": {"type": "array", "items": {"type": "string"}},
+                       "request": REQUEST_ID},
+        "additionalProperties": {"type": "string"},
+        "example": {"token": "invalid", "errors": ["application token is invalid, see "
+                    "https://pushover.net/api"], "status": 0,
+                    "request": "5042853c-402d-4a18-abcb-168734a801de"},
+    },
+    "FieldErrors": {
+        "type": "object", "required": ["status", "errors", "request"],
+        "description": "POST /1/devices.json answers its problems as an object of arrays.",
+        "properties": {"status": {"type": "integer", "const": 0},
+                       "errors": {"type": "object", "additionalProperties": {
+                           "type": "array", "items": {"type": "string"}}},
+                       "request": REQUEST_ID},
+        "example": {"errors": {"name": ["is invalid"]}, "status": 0,
+                    "request": "5042853c-402d-4a18-abcb-168734a801de"},
+    },
+}}
