@@ -50,7 +50,7 @@ async def monitors_page(request: Request, rt: RuntimeDep, who: ViewerDep) -> HTM
 async def rotate_status_secret(app_id: str, rt: RuntimeDep, who: ViewerDep,
                                _: CsrfDep) -> Response:
     """A new status-callback signing secret; the old one signs too for 24 hours."""
-    number = row_id(app_id)  # a number beyond BIGINT would fail in the database
+    number = row_id(app_id)  # any text from the URL: never a 5xx (issue 14, item 12)
     if number is None or not await delivery_status.rotate_secret(rt, who.user.id, number):
         return redirect("/")
     return redirect(f"/apps/{number}?notice=status_secret_rotated")
