@@ -31,7 +31,8 @@ Every answer is JSON with `status` (1 or 0) and `request` (the request's id). Er
 (`<hash><status>1</status>...</hash>`)."""
 
 
-def build(routes: Sequence[BaseRoute], server_url: str = "/") -> dict[str, Any]:
+def build(routes: Sequence[BaseRoute]) -> dict[str, Any]:
+    """No `servers`: the document describes the server that serves it."""
     with warnings.catch_warnings():  # one function on two methods: ids are made below
         warnings.simplefilter("ignore", UserWarning)
         base = get_openapi(title="Overpush API", version=version("overpush"),
@@ -48,7 +49,6 @@ def build(routes: Sequence[BaseRoute], server_url: str = "/") -> dict[str, Any]:
         "info": {"title": "Overpush API", "version": base["info"]["version"],
                  "description": INTRO,
                  "license": {"name": "see the project", "identifier": "MIT"}},
-        "servers": [{"url": server_url}],
         "paths": paths,
         "components": COMPONENTS,
         "tags": [{"name": t} for t in sorted({o.tag for o in OPERATIONS.values()})],
