@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from overpush import accounts
+from overpush import accounts, revoke
 from overpush.models import App, Device, Team, User
 from overpush.runtime import Runtime
 from sqlalchemy import delete, func, select
@@ -90,9 +90,12 @@ async def delete_app(rt: Runtime, token: str) -> dict[str, Any]:
 
 async def reset_two_factor(rt: Runtime, email: str) -> dict[str, Any]:
     """Turn a user's 2FA off (secret and recovery codes gone), for one who lost both: they
-    log in with the password alone and may set it up again."""
+    log in with the password alone and may set it up again. Like any change of the second
+    factor, every browser session and device secret ends (revoke.everything)."""
     async with rt.sessions() as session, session.begin():
         user = await user_by_email(session, email)
         was_on = bool(user.totp_enabled)
         await accounts.reset_two_factor(session, user.id)
+        gone = await revoke.everything(session, user.id)
+    await revoke.tell_devices(rt, gone)
     return {"email": user.email, "two_factor": False, "was_enabled": was_on}

@@ -9,20 +9,31 @@ from collections.abc import Iterator
 
 import uvicorn
 from fastapi import FastAPI
+from overpush.client_address import trusted_networks
 from overpush.events import DevicesNudged, Event
 from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 
 from services.api.app import create_app
 from services.api.connections import KEEPALIVE, NEW_MESSAGES, RELOAD, Connections
+from services.api.guard import (
+    Guard,
+    Limits,
+    OncePerInterval,
+    protocols,
+    raise_descriptor_limit,
+    total_cap,
+)
 from services.api.routes.push import ASGIApp, PushEndpoint
 
 log = logging.getLogger(__name__)
 
 
-def server_config(app: FastAPI | ASGIApp, host: str, port: int) -> uvicorn.Config:
+def server_config(app: FastAPI | ASGIApp, host: str, port: int,
+                  guard: Guard | None = None) -> uvicorn.Config:
     """How the api serves HTTP and WebSockets (the benchmark serves its bare endpoint the same
-    way, so the two figures compare like with like)."""
+    way, so the two figures compare like with like); with `guard`, under its limits."""
+    http, ws = protocols(guard) if guard is not None else ("auto", "websockets-sansio")
     return uvicorn.Config(
         app, host=host, port=port, log_config=None,
         lifespan="off", access_log=False, server_header=False,
@@ -30,7 +41,7 @@ def server_config(app: FastAPI | ASGIApp, host: str, port: int) -> uvicorn.Confi
         # state per connection for one-byte frames. The sans-I/O websockets protocol holds
         # ~6 KB less per idle connection than the default (legacy) one: 19 vs 25 KB measured
         # with bench/idle_ws.py, and it needs no dependency beyond websockets.
-        ws="websockets-sansio",
+        http=http, ws=ws,
         ws_ping_interval=None, ws_ping_timeout=None, ws_per_message_deflate=False,
         ws_max_size=64 * 1024, timeout_graceful_shutdown=10, backlog=4096,
         # Idle keep-alive connections close after 75 s (nginx's default), not uvicorn's 5: a
@@ -49,6 +60,14 @@ class Server(uvicorn.Server):
         yield
 
 
+def limits_of(rt: Runtime) -> Limits:
+    s = rt.settings
+    return Limits(header_timeout=s.http_header_timeout, body_window=s.http_body_window,
+                  body_min_rate=s.http_body_min_rate, per_client=s.max_connections_per_client,
+                  total=total_cap(s.max_connections, raise_descriptor_limit()),
+                  trusted=trusted_networks(s.trusted_proxies))
+
+
 class ApiService:
     name = "api"
 
@@ -57,6 +76,7 @@ class ApiService:
         self._tasks: list[asyncio.Task[None]] = []
         self._relay: OutboxRelay | None = None
         self.connections: Connections | None = None
+        self.guard: Guard | None = None
 
     async def start(self, rt: Runtime) -> None:
         self.connections = conns = Connections(rt.metrics)
@@ -73,11 +93,14 @@ class ApiService:
             await conns.broadcast(NEW_MESSAGES)
 
         await rt.bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True, on_gap=on_gap)
+        if not any(isinstance(f, OncePerInterval) for f in logging.getLogger("asyncio").filters):
+            logging.getLogger("asyncio").addFilter(OncePerInterval())
         self._relay = OutboxRelay(rt)
         self._relay.start()
         push: PushEndpoint = app.state.push
+        self.guard = Guard(limits_of(rt))
         self._server = Server(server_config(
-            push.route(app), rt.settings.http_host, rt.settings.http_port
+            push.route(app), rt.settings.http_host, rt.settings.http_port, self.guard
         ))
         self._tasks.append(asyncio.create_task(self._server.serve(), name="uvicorn"))
         while not self._server.started:

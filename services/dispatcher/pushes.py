@@ -41,14 +41,14 @@ async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -
         .outerjoin(Attachment, Attachment.id == Message.attachment_id)
         .where(where).order_by(Delivery.id)
     )).all()
-    carried = {r.device_id for r in rows if _carries(r.os, r.push_token)}
+    carried = {r.device_id for r in rows if _carries(r.os, r.push_token, r.priority)}
     badges = await _waiting(session, list(carried))
     emergencies = await receipts.of_messages(session, sorted(
         {r.message_id for r in rows if r.device_id in carried and r.priority == 2}))
     pushes: list[Push] = []
     for r in rows:
         target = Target(r.device_id, r.public_id, r.name, r.os)
-        if r.device_id not in carried:
+        if not _carries(r.os, r.push_token, r.priority):
             pushes.append(Push(target, r.message_id, r.priority))
             continue
         if not (r.enabled and r.push_token):
@@ -73,10 +73,11 @@ async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -
     return pushes
 
 
-def _carries(os: str, token: str | None) -> bool:
-    """Whether the device's channel carries the message itself (a phone push)."""
+def _carries(os: str, token: str | None, priority: int) -> bool:
+    """Whether the device's channel carries the message itself (a phone push); a message
+    that must show nothing (priority -2) only nudges where silent pushes are not allowed."""
     channel = platforms.channel_for(os, token is not None)
-    return channel is not None and channel.payload
+    return channel is not None and channel.payload and (priority > -2 or channel.silent)
 
 
 async def _waiting(session: AsyncSession, device_ids: Sequence[int]) -> dict[int, int]:

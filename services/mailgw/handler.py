@@ -16,11 +16,11 @@ from overpush.errors import ApiError, E, ErrorSpec, smtp_reply
 from overpush.ids import request_id
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
+from overpush.ratelimit import RateLimiter
 from overpush.runtime import Runtime
 
 from services.mailgw.options import message_params
 from services.mailgw.parse import Image, UnreadableMail, parse
-from services.mailgw.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 INLINE_PARSE_BYTES = 16 * 1024

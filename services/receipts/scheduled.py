@@ -13,7 +13,7 @@ from datetime import datetime
 
 from overpush import dedup, scheduled
 from overpush.errors import ApiError
-from overpush.intake.commit import Outcome, Request, announce, decide_and_write
+from overpush.intake.commit import Outcome, Request, commit_in
 from overpush.models import ScheduledMessage
 from overpush.runtime import Runtime
 
@@ -44,14 +44,14 @@ async def _tick(rt: Runtime, limit: int) -> int:
             return 0
         requests = [Request(scheduled.load(r.draft), r.request_id, "scheduled", r.receipt)
                     for r in rows]
-        outcomes, admitted = await decide_and_write(session, rt, requests)
+        outcomes = await commit_in(session, rt, requests)
         for row, outcome in zip(rows, outcomes, strict=True):
             _record(row, outcome, now)
-    announce(rt, admitted, outcomes)
+    rt.outbox_wakeup.set()
     return len(rows)
 
 
-def _record(row: ScheduledMessage, outcome: Outcome | None, now: datetime) -> None:
+def _record(row: ScheduledMessage, outcome: Outcome, now: datetime) -> None:
     row.due_at = None
     if isinstance(outcome, ApiError):
         row.refused_at = now

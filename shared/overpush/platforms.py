@@ -40,6 +40,9 @@ class Channel:
     token: re.Pattern[str] | None  # format of the token or subscription it needs, if any
     needs_token: bool  # a device without a token cannot be reached this way
     payload: bool  # the provider carries the message (phone push); else a nudge to sync
+    # Whether it may carry a push that shows nothing (priority -2). Browsers must show every
+    # push (Safari drops subscriptions that push silently): such a message only nudges.
+    silent: bool = True
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ FCM = Channel(platform=ANDROID, provider="fcm", label="FCM", vendor="Google",
               configured_by="OVERPUSH_FCM_*", token=FCM_TOKEN, needs_token=True, payload=True)
 WEBPUSH = Channel(platform=DESKTOP, provider="webpush", label="Web Push",
                   vendor="the browser's push service", configured_by="OVERPUSH_VAPID_*",
-                  token=SUBSCRIPTION, needs_token=True, payload=True)
+                  token=SUBSCRIPTION, needs_token=True, payload=True, silent=False)
 WEBSOCKET = Channel(platform=DESKTOP, provider="websocket", label="WebSocket", vendor="",
                     configured_by="", token=None, needs_token=False, payload=False)
 

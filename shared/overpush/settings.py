@@ -155,6 +155,20 @@ class Settings(BaseSettings):
     # Limits against abuse from the network (SECURITY.md, "Caps and limits").
     # Devices one user may register; a message's `device` list may name no more than this.
     max_devices_per_user: int = 50
+    # Glance updates per application (POST /1/glances.json): a burst, then a steady rate;
+    # beyond it 429. Per api process, like the e-mail gateway's limit.
+    glance_rate_per_minute: float = 12.0
+    glance_rate_burst: int = 30
+    # HTTP connections (services/api/guard.py), per api process: a request head must arrive
+    # within http_header_timeout seconds; a body at http_body_min_rate bytes a second or more,
+    # measured over http_body_window seconds. New connections beyond max_connections (0: as
+    # many as the open-file limit leaves room for, after raising it to the hard limit) or
+    # beyond max_connections_per_client from one address get a 503 and are closed.
+    http_header_timeout: float = 10.0
+    http_body_window: float = 10.0
+    http_body_min_rate: int = 100
+    max_connections: int = 0
+    max_connections_per_client: int = 256
 
     @property
     def https(self) -> bool:

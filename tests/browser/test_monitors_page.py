@@ -1,7 +1,8 @@
-"""The Monitors page in headless Chromium at 1280 and 390 px, light and dark: heartbeats in
-each state (waiting, up, down with the reason an alert failed) and an escalation policy,
-created through the API. Checked by PageCheck (overflow, console and CSP, axe-core); the
-screenshots are kept under tests/artifacts/web/monitors/."""
+"""The Monitors page, and an application's status-callback secret, in headless Chromium at
+1280 and 390 px, light and dark: heartbeats in each state (waiting, up, down with the reason
+an alert failed) and an escalation policy, created through the API; the secret shown and made
+anew. Checked by PageCheck (overflow, console and CSP, axe-core); the screenshots are kept
+under tests/artifacts/web/monitors/."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from overpush import heartbeats
+from overpush.models import App
 from overpush.settings import Settings
+from sqlalchemy import select
 
 from services.runner import Runner
 from tests.browser.pagecheck import PageCheck
@@ -64,4 +67,22 @@ async def test_monitors_page(chromium: Any, server: Runner, settings: Settings,
     await page.get_by_text("database on call").wait_for()
     await page.locator(f"#ping-{keys[0]}").wait_for()
     await check("monitors")
+
+    # The application's page shows its status-callback secret; a new one is made on demand.
+    await page.goto(f"/apps/{await _app_id(server, token)}")
+    secret = page.locator("#status-secret")
+    old = await secret.inner_text()
+    assert old.startswith("whsec_")
+    await check("app-status-secret")
+    await page.get_by_role("button", name="Make a new secret").click()
+    await page.get_by_text("New signing secret made.").wait_for()
+    assert (await secret.inner_text()) not in ("", old)
+    await check("app-status-secret-rotated")
     await context.close()
+
+
+async def _app_id(server: Runner, token: str) -> int:
+    async with server.rt.sessions() as session:
+        app_id = await session.scalar(select(App.id).where(App.token == token))
+    assert app_id is not None
+    return int(app_id)

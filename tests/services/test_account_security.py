@@ -279,3 +279,18 @@ async def test_message_urls_keep_pushovers_freedom(
     r = await http.post(f"{base_url}/1/messages.json", data={
         "token": token, "user": ann.key, "message": "hi", "url": url})
     assert r.status_code == 200, r.text
+
+
+async def test_an_operators_2fa_reset_also_revokes(
+        server: Runner, http: httpx.AsyncClient, base_url: str) -> None:
+    from services.admin import people
+
+    dev = await user_with_device(server.rt, base_url, http, "lost-phone", connect=True)
+    try:
+        await people.reset_two_factor(server.rt, dev.email)
+        assert await dev.frame_other_than_keepalive() == b"E"
+        async with server.rt.sessions() as s:
+            assert await s.scalar(select(Device.id).where(
+                Device.public_id == dev.device_id)) is None
+    finally:
+        await dev.close()

@@ -16,7 +16,7 @@ from overpush.db import migrate
 from overpush.ids import device_id
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
-from overpush.models import App, AppUsage, Device, Message, User
+from overpush.models import App, AppUsage, DedupKey, Device, Message, ScheduledMessage, User
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import func, select, update
@@ -211,3 +211,28 @@ async def test_two_replicas_never_send_one_twice(pg_url: str) -> None:
     finally:
         await a.close()
         await b.close()
+
+
+async def test_finished_messages_and_closed_dedup_keys_are_purged(settings: Settings) -> None:
+    rt = Runtime.build(settings.model_copy(update={"bus_url": "memory://"}),
+                       clock=FixedClock(START))
+    try:
+        await migrate(rt.engine)
+        ann = await _with_device(rt)
+        token = await make_app(rt, ann)
+        for i, extra in enumerate(({"send_at": str(unix(START) + 60)},
+                                   {"send_at": str(unix(START) + 7200)},
+                                   {"dedup_key": "k", "dedup_window": "60"},
+                                   {"dedup_key": "long", "dedup_window": str(30 * 86400)})):
+            await accept(rt, parse_message({"token": token, "user": ann.user_key,
+                                            "message": "m", **extra}), f"req-{i}")
+        clock = rt.clock
+        assert isinstance(clock, FixedClock)
+        clock.advance(60)
+        assert await scheduled.tick(rt) == 1  # the first goes out; the second waits
+        clock.advance(8 * 86400)  # the second is overdue but nothing ticks here: it waits
+        # Sent 8 days ago: gone; pending: kept. Key "k" closed a week ago: gone; "long": open.
+        assert await scheduled.purge(rt) == (1, 1)
+        assert await count(rt, ScheduledMessage) == 1 and await count(rt, DedupKey) == 1
+    finally:
+        await rt.close()

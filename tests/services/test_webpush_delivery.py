@@ -7,6 +7,8 @@ re-alerts and acknowledgement, a gone subscription, 413 and oversize short forms
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
@@ -81,6 +83,15 @@ async def send(http: httpx.AsyncClient, base_url: str, token: str, ann: Person,
     return body
 
 
+async def status(http: httpx.AsyncClient, base_url: str, token: str, request: str) -> str:
+    """Ann's laptop's delivery status of the message of that request."""
+    r = await http.get(f"{base_url}/1/requests/{request}.json", params={"token": token})
+    assert r.status_code == 200, r.text
+    (recipient,) = r.json()["recipients"]
+    (device,) = recipient["devices"]
+    return str(device["status"])
+
+
 async def pushes(fake: FakePushService, sub: str, n: int) -> list[Received]:
     return await until(lambda: len(fake.for_sub(sub)) >= n and fake.for_sub(sub),
                        f"{n} pushes at the fake push service")
@@ -94,10 +105,12 @@ async def umid_of(http: httpx.AsyncClient, ann: Person, message: str) -> int:
 async def test_message_arrives_encrypted_and_signed(
         server: Runner, http: httpx.AsyncClient, base_url: str, ann: Person, token: str,
         fake: FakePushService, laptop: str) -> None:
-    await send(http, base_url, token, ann, message="Backup finished", title="nightly",
+    sent = await send(http, base_url, token, ann, message="Backup finished", title="nightly",
                priority="1", url="https://example.com/log", url_title="the log", ttl="3600",
                sound="bike", image=image_bytes())
     (push,) = await pushes(fake, laptop, 1)
+    # The push service took it: "sent" (before the download below makes it "delivered").
+    await eventually(lambda: status(http, base_url, token, sent["request"]), "sent")
     umid = await umid_of(http, ann, "Backup finished")
     assert push.payload == {
         "umid": umid, "umid_str": str(umid), "priority": 1, "date": int(START.timestamp()),
@@ -119,9 +132,10 @@ async def test_urgency_ttl_and_the_lowest_priority(
         fake: FakePushService, laptop: str) -> None:
     # Priority -2 sends no Web Push at all: the nudge (sent after the Web Push provider has
     # answered for the same message) proves it was dispatched; the message waits in the queue.
-    await send(http, base_url, token, ann, message="silent", priority="-2")
+    silent = await send(http, base_url, token, ann, message="silent", priority="-2")
     assert await ann.device.frame_other_than_keepalive() == b"!"
     assert fake.for_sub(laptop) == []
+    assert await status(http, base_url, token, silent["request"]) == "queued"  # not failed
     assert [m["message"] for m in await ann.device.download(http)] == ["silent"]
     await send(http, base_url, token, ann, message="low", priority="-1")
     await send(http, base_url, token, ann, message="normal")
@@ -236,3 +250,32 @@ async def eventually(get: Callable[[], Awaitable[object]], expected: object) -> 
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"never became {expected!r}")
+
+
+async def test_end_to_end_encrypted_message_is_marked(
+        server: Runner, http: httpx.AsyncClient, base_url: str, ann: Person, token: str,
+        fake: FakePushService, laptop: str) -> None:
+    """The sender's ciphertext passes untouched, marked, for the worker to open with the key
+    its owner entered on that device; too big for a push, it goes short, still marked."""
+    fields = {"message": base64.b64encode(os.urandom(300)).decode(),
+              "title": base64.b64encode(os.urandom(48)).decode()}
+    await send(http, base_url, token, ann, encrypted="1", **fields)
+    (push,) = await pushes(fake, laptop, 1)
+    assert push.payload["encrypted"] == 1
+    assert (push.payload["message"], push.payload["title"]) == (fields["message"],
+                                                                fields["title"])
+    await send(http, base_url, token, ann, encrypted="1",
+               message=base64.b64encode(os.urandom(3000)).decode())
+    big = (await pushes(fake, laptop, 2))[1]
+    assert big.payload["short"] == 1 and big.payload["encrypted"] == 1
+async def test_end_to_end_encrypted_message_is_marked_and_untouched(
+        server: Runner, http: httpx.AsyncClient, base_url: str, ann: Person, token: str,
+        fake: FakePushService, laptop: str) -> None:
+    """encrypted=1 (issue 17 §1): the sender's ciphertext reaches the browser as sent, marked
+    `"encrypted": 1` for the service worker to open with its key."""
+    cipher = "q83vEjRWeJq83vEjRWeJ" * 80 + "=="  # longer than 1024: no plaintext limit
+    await send(http, base_url, token, ann, message=cipher, title="VGl0bGU=", encrypted="1",
+               html="1")
+    (push,) = await pushes(fake, laptop, 1)
+    assert push.payload["encrypted"] == 1
+    assert (push.payload["message"], push.payload["title"]) == (cipher, "VGl0bGU=")

@@ -9,10 +9,10 @@ from email.message import EmailMessage
 import pytest
 from overpush.aliases import AliasOptions, alias_name, alias_options, local_part
 from overpush.errors import ApiError, E, smtp_reply
+from overpush.ratelimit import RateLimiter
 
 from services.mailgw.options import message_params, timestamp_for
 from services.mailgw.parse import IMAGE_MAX, ParsedMail, parse, sniff_image
-from services.mailgw.ratelimit import RateLimiter
 from services.mailgw.text import TRUNCATED, html_to_text
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 40

@@ -7,10 +7,11 @@ devices with '!' like a message; a device then fetches GET /1/glances.json?secre
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from overpush.apps import app_for_token
 from overpush.clock import unix
@@ -19,6 +20,8 @@ from overpush.errors import ApiError, E, FieldError
 from overpush.events import DevicesNudged
 from overpush.intake.recipients import resolve
 from overpush.models import Device, Glance
+from overpush.ratelimit import RateLimiter
+from overpush.runtime import Runtime
 from sqlalchemy import select, update
 
 from services.api.auth import device_of, user_for_secret
@@ -61,12 +64,27 @@ def parse_fields(params: Params) -> dict[str, Any]:
     return fields
 
 
+def _limiter(request: Request, rt: Runtime) -> RateLimiter:
+    """This api process's glance buckets, one per application."""
+    limiter: RateLimiter | None = getattr(request.app.state, "glance_limiter", None)
+    if limiter is None:
+        limiter = RateLimiter(rt.settings.glance_rate_per_minute, rt.settings.glance_rate_burst)
+        request.app.state.glance_limiter = limiter
+    return limiter
+
+
 @router.post("/1/glances.json")
-async def update_glance(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONResponse:
+async def update_glance(request: Request, params: ParamsDep, rt: RuntimeDep,
+                        rid: RequestIdDep) -> JSONResponse:
     key = (params.get("user") or "").strip()
     device = (params.get("device") or "").strip()
     async with rt.sessions() as session, session.begin():
-        await app_for_token(session, params.get("token"))
+        app = await app_for_token(session, params.get("token"))
+        # A glance costs the sender nothing (no quota) but nudges every device it reaches:
+        # limited per application, before any work.
+        if not _limiter(request, rt).allow(str(app.id), rt.clock.now().timestamp()):
+            wait = math.ceil(60 / max(rt.settings.glance_rate_per_minute, 0.001))
+            raise ApiError([FieldError(E.GLANCES_THROTTLED)], headers={"Retry-After": str(wait)})
         fields = parse_fields(params)
         recipients = await resolve(session, [key], [device] if device else [])
         now = rt.clock.now()

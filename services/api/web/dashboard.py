@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from overpush import team_invitations
+from overpush import devices, revoke, team_invitations
 from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError
 from overpush.ids import row_id
@@ -15,7 +15,7 @@ from overpush.intake.validate import parse_message
 from overpush.models import App, AppUsage, Device, MailAccount
 from overpush.runtime import Runtime
 from overpush.sounds import BUILTIN_SOUNDS
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import RuntimeDep, request_id_of
@@ -79,16 +79,23 @@ async def device_action(request: Request, device_id: str, action: str, rt: Runti
     number = row_id(device_id)
     if action not in DEVICE_NOTICES or number is None:
         return redirect("/")
-    problem = None
+    problem, ended = None, []
     async with rt.sessions() as session, session.begin():
-        mine = (Device.id == number) & (Device.user_id == who.user.id)
-        if action == "delete":
-            await session.execute(delete(Device).where(mine))
+        device = await session.scalar(select(Device).where(
+            Device.id == number, Device.user_id == who.user.id))
+        if device is None:
+            pass
+        elif action == "delete":
+            await devices.delete_device(session, device)  # its queue goes with it
+            ended = [device.public_id]
         elif action in ("enable", "disable"):
-            await session.execute(update(Device).where(mine)
-                                  .values(enabled=action == "enable"))
+            device.enabled = action == "enable"
+            ended = [] if device.enabled else [device.public_id]
         else:
             problem = await _rename(session, who.user.id, number, name.strip())
+    # A deleted or disabled device's open WebSocket gets `E` and is closed, wherever it is
+    # held; its log-in is refused from now on.
+    await revoke.tell_devices(rt, ended)
     # Answered after the transaction: the page reads the database again.
     if problem is not None:
         return await answer(request, rt, who, problem)

@@ -171,6 +171,8 @@ class WebPushProvider:
         if push.priority <= -2:
             # Browsers must show every push, and Safari drops subscriptions that push
             # silently: the message waits in the queue for the next time /client opens.
+            # (The platform row says so, and the dispatcher only nudges for it; this holds
+            # whoever calls.)
             return Result(Outcome.REJECTED, reason="lowest priority: no Web Push")
         sub = webpush.from_token(pm.token)
         if sub is None:

@@ -163,6 +163,8 @@ class ApiErrors:
     # Network limits (SECURITY.md).
     DEVICE_LIMIT = _e("device_limit", 400, "name", "invalid",
                       "this account has as many devices as it may have; delete one first")
+    GLANCES_THROTTLED = _e("glances_throttled", 429, "token", "throttled",
+                           "too many glance updates from this application; slow down")
     DEVICES_TOO_MANY = _e("devices_too_many", 400, "device", "invalid",
                           "device names more devices than a user may have")
     OS_INVALID = _e("os_invalid", 400, "os", "invalid", "os must be I (iOS), A (Android) or O")

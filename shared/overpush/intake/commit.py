@@ -129,18 +129,6 @@ async def _decide_and_write(session: AsyncSession, rt: Runtime, requests: Sequen
     return outcomes, admitted
 
 
-async def decide_and_write(session: AsyncSession, rt: Runtime, requests: Sequence[Request],
-                           ) -> tuple[list[Outcome | None], list[_Plan]]:
-    """The intake in the caller's transaction (the scheduled-message timer claims its rows
-    and admits them atomically); call `announce` after the commit."""
-    return await _decide_and_write(session, rt, requests)
-
-
-def announce(rt: Runtime, admitted: list[_Plan], outcomes: list[Outcome | None],
-             ) -> list[Outcome]:
-    return _announce(rt, admitted, outcomes)
-
-
 async def _claim_keys(session: AsyncSession, plans: list[_Plan], now: datetime) -> list[_Plan]:
     """Claim each dedup key (in a fixed order, so two intakes never wait on each other in a
     cycle); the plans that found their key open are returned, with `leader` set to the

@@ -94,7 +94,7 @@ async function onPush(data) {
     const m = await OP.e2ee.open(raw, key);
     if (!m.title && !m.message && !m.app) m.message = "New message";
     if (m.image instanceof Blob) m.imageUrl = await dataUrl(m.image);
-    const { title, options } = OP.text.notification(m, Date.now());
+    const { title, options } = OP.text.notification(m, Date.now(), "worker");
     await self.registration.showNotification(title, options);
   }
 }
@@ -122,12 +122,18 @@ async function openAt(umid) {
   const page = windows.find((w) => new URL(w.url).pathname === "/client");
   if (page) {
     page.postMessage({ type: "open", umid });
-    return page.focus();
+    return page.focus().catch(() => null);  // allowed only from a real click
   }
   return self.clients.openWindow(url);
 }
+// A click on the notification opens the message; its "Acknowledge" button acknowledges it
+// without opening anything (platforms without buttons, as iOS, open the message, which has
+// its own Acknowledge button).
+function handleClick(notification, action) {
+  const data = notification.data || {};
+  notification.close();
+  return action === "acknowledge" ? acknowledge(data) : openAt(data.umid);
+}
 self.addEventListener("notificationclick", (event) => {
-  const data = event.notification.data || {};
-  event.notification.close();
-  event.waitUntil(event.action === "acknowledge" ? acknowledge(data) : openAt(data.umid));
+  event.waitUntil(handleClick(event.notification, event.action));
 });

@@ -61,7 +61,7 @@
     if (!("Notification" in window)) { $("push-state").textContent = "This browser cannot show notifications."; return; }
     const answer = await Notification.requestPermission();
     $("notify-btn").textContent = `Notifications: ${answer}`;
-    if (answer === "granted") $("push-state").textContent = await OP.push.subscribe(C.state.session);
+    if (answer === "granted") $("push-state").textContent = await OP.push.subscribe(C.state.session).catch((e) => e.message);
   };
 
   $("key-form").onsubmit = async (ev) => {

@@ -63,7 +63,8 @@
     ws.onclose = () => {
       if (state.ws === ws) state.ws = null;
       if (state.stopped) return;
-      setStatus(`Disconnected; retrying in ${Math.round(state.backoff / 1000)} s`, true);
+      const why = navigator.onLine ? "Disconnected" : "Offline: showing the messages kept here";
+      setStatus(`${why}; retrying in ${Math.round(state.backoff / 1000)} s`, true);
       setTimeout(connect, state.backoff);
       state.backoff = Math.min(state.backoff * 2, 60000);
     };
@@ -101,7 +102,7 @@
       const m = await OP.e2ee.open(raw, state.key);
       OP.sound.forMessage(m);
       if (!notify) continue;
-      const { title, options } = OP.text.notification(m, Date.now());
+      const { title, options } = OP.text.notification(m, Date.now(), "page");
       if (reg && reg.active) await reg.showNotification(title, options).catch(() => null);
       else { delete options.actions; new Notification(title, options); }
     }
@@ -216,7 +217,8 @@
   }
   async function refreshPush() {
     if (!state.session || !state.session.device_id) return;
-    $("push-state").textContent = await OP.push.subscribe(state.session);
+    $("push-state").textContent = await OP.push.subscribe(state.session)
+      .catch(() => "Offline: notifications with the page closed are set up when the server is reached.");
     $("notify-btn").hidden = "Notification" in window && Notification.permission === "granted";
   }
   async function start() {
@@ -234,7 +236,7 @@
     else if (!OP.tabs.isLeader()) setStatus("Waiting for the other tab…");
     OP.tabs.lead(onLead);
     OP.tabs.post({ type: "hello" });
-    // refreshPush(); (on once the Web Push endpoints are on main)
+    refreshPush();
   }
   OP.client = { start, render, logOut, saveSession, reconnect, state, setStatus };
 })(self.OP = self.OP || {});

@@ -33,8 +33,9 @@
     return Boolean(m.receipt_expires_at) && now / 1000 > m.receipt_expires_at;
   }
 
-  // What a notification shows for message `m` (already decrypted where it could be).
-  function notification(m, now) {
+  // What a notification shows for message `m` (already decrypted where it could be); `by`
+  // says who showed it ("page" or "worker"), kept in its data.
+  function notification(m, now, by) {
     const locked = m.e2ee === "nokey" || m.e2ee === "failed";
     const title = locked ? (m.app || "Overpush") : (m.title || m.app || "Overpush");
     let body = locked ? "Encrypted message: it can be read only on a device with its key."
@@ -45,7 +46,7 @@
       icon: m.icon ? `/icons/${m.icon}.png` : "/static/icons/icon-192.png",
       badge: "/static/icons/icon-192.png",
       requireInteraction: m.priority >= 1, silent: m.priority < 0,
-      data: { umid: m.umid, receipt: m.receipt || null, priority: m.priority },
+      data: { umid: m.umid, receipt: m.receipt || null, priority: m.priority, by },
     };
     if (m.imageUrl) options.image = m.imageUrl;
     if (m.priority >= 2 && m.receipt && !Number(m.acked) && !expired(m, now)) {

@@ -1,4 +1,5 @@
-"""A token bucket per recipient address: a sender flooding one address is slowed with 4xx."""
+"""A token bucket per key, in memory: the e-mail gateway's per-address limit and the api's
+per-application glance limit."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ from collections import OrderedDict
 
 
 class RateLimiter:
-    """`burst` mails at once, then `per_minute`; in memory, per gateway process.
+    """`burst` at once, then `per_minute`; in memory, per process.
 
-    With several gateway replicas each keeps its own buckets, so the effective limit is the
+    With several replicas each keeps its own buckets, so the effective limit is the
     per-replica limit times the replicas a sender reaches; the monthly quota is the hard cap.
     """
 
-    MAX_KEYS = 100_000  # forget the least recently used addresses beyond this
+    MAX_KEYS = 100_000  # forget the least recently used keys beyond this
 
     def __init__(self, per_minute: float, burst: int) -> None:
         self.rate = per_minute / 60.0
