@@ -16,6 +16,8 @@ from starlette.routing import BaseRoute
 from services.api.reference.operations import OPERATIONS
 from services.api.reference.shapes import COMPONENTS, Op, ok_schema
 
+TAG_ORDER = ("Pushover API", "Groups", "Licences", "Subscriptions", "Teams", "Open Client API",
+             "Overpush additions")
 EXAMPLE_REQUEST = "5042853c-402d-4a18-abcb-168734a801de"
 BODY_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "application/json")
 COMMON_ERRORS = {413: "the request body is larger than allowed",
@@ -31,7 +33,8 @@ Every answer is JSON with `status` (1 or 0) and `request` (the request's id). Er
 (`<hash><status>1</status>...</hash>`)."""
 
 
-def build(routes: Sequence[BaseRoute], server_url: str = "/") -> dict[str, Any]:
+def build(routes: Sequence[BaseRoute]) -> dict[str, Any]:
+    """No `servers`: the document describes the server that serves it."""
     with warnings.catch_warnings():  # one function on two methods: ids are made below
         warnings.simplefilter("ignore", UserWarning)
         base = get_openapi(title="Overpush API", version=version("overpush"),
@@ -46,12 +49,11 @@ def build(routes: Sequence[BaseRoute], server_url: str = "/") -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Overpush API", "version": base["info"]["version"],
-                 "description": INTRO,
-                 "license": {"name": "see the project", "identifier": "MIT"}},
-        "servers": [{"url": server_url}],
+                 "description": INTRO},
         "paths": paths,
         "components": COMPONENTS,
-        "tags": [{"name": t} for t in sorted({o.tag for o in OPERATIONS.values()})],
+        "tags": [{"name": t} for t in TAG_ORDER
+                 if any(o.tag == t for o in OPERATIONS.values())],
     }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from services.api.reference.document import build
+from services.api.web.routes import STATIC
 
 router = APIRouter()
 
@@ -24,3 +25,9 @@ def document(request: Request) -> dict[str, Any]:
 @router.get("/openapi.json", include_in_schema=False)
 async def openapi(request: Request) -> JSONResponse:
     return JSONResponse(document(request))
+
+
+@router.get("/docs", include_in_schema=False)
+async def reference_page() -> FileResponse:
+    """Swagger UI, vendored (static/vendor/swagger-ui), started by static/docs.js."""
+    return FileResponse(STATIC / "docs.html", media_type="text/html")
