@@ -122,9 +122,12 @@ def _responses(entry: Op) -> dict[str, Any]:
         content = {entry.answer_type: {"schema": {"type": "string", "format": "binary"}}}
     out: dict[str, Any] = {"200": {"description": "done", "content": content}}
     for status in entry.errors:
-        schema = entry.error_schema if status == 400 else "Error"
+        shape: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
+        if status == 400 and entry.error_schema != "Error":
+            # A bad credential is refused in the plain envelope before the fields are read.
+            shape = {"anyOf": [{"$ref": f"#/components/schemas/{entry.error_schema}"}, shape]}
         out[str(status)] = {"description": "refused: the answer says why", "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+            "application/json": {"schema": shape}}}
     for status, why in COMMON_ERRORS.items():
         out[str(status)] = {"description": why, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
