@@ -41,6 +41,9 @@ class Connections:
         self._by_device.setdefault(device_id, set()).add(ws)
         self._metrics.websockets.inc()
 
+    def holds(self, device_id: str) -> bool:
+        return device_id in self._by_device
+
     def remove(self, device_id: str, ws: WebSocket) -> None:
         conns = self._by_device.get(device_id)
         if conns is not None and ws in conns:

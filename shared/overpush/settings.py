@@ -169,6 +169,9 @@ class Settings(BaseSettings):
     http_body_min_rate: int = 100
     max_connections: int = 0
     max_connections_per_client: int = 256
+    # Devices of one user with a live /push WebSocket on one api process; a device beyond it
+    # is closed with 1013 (try again later). One connection per device is kept anyway.
+    max_connections_per_user: int = 50
 
     @property
     def https(self) -> bool:

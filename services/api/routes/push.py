@@ -58,6 +58,8 @@ class PushEndpoint:
     def __init__(self, rt: Runtime, conns: Connections) -> None:
         self.rt = rt
         self.conns = conns
+        # The devices of each user with a live connection here, for the per-user cap.
+        self._live: dict[int, set[str]] = {}
 
     def route(self, app: ASGIApp) -> ASGIApp:
         """`app`, except that /push WebSockets come straight here."""
@@ -81,12 +83,22 @@ class PushEndpoint:
             await _close(send)
             return
         frame = message.get("text") if message["type"] == "websocket.receive" else None
-        device_id = await _login(self.rt, frame) if frame is not None else None
-        if device_id is None:
+        who = await _login(self.rt, frame) if frame is not None else None
+        if who is None:
             if message["type"] != "websocket.disconnect":
                 await send({"type": "websocket.send", "bytes": ERROR})  # E: log in again
                 await _close(send)
             return
+        device_id, user_id = who
+        live = self._live.setdefault(user_id, set())
+        if device_id not in live and len(live) >= self.rt.settings.max_connections_per_user:
+            # Not `E`: the secret is good, and E would make the client ask for a new log-in.
+            # 1013 (try again later): the client reconnects with its back-off.
+            await _close(send, 1013)
+            if not live:
+                del self._live[user_id]
+            return
+        live.add(device_id)
         peer = Peer(send)
         self.conns.add(device_id, peer)
         await self._end_others(device_id, peer)
@@ -99,6 +111,10 @@ class PushEndpoint:
             pass  # the peer went away while we wrote to it
         finally:
             self.conns.remove(device_id, peer)
+            if not self.conns.holds(device_id):
+                live.discard(device_id)
+                if not live and self._live.get(user_id) is live:
+                    del self._live[user_id]
 
 
     async def _end_others(self, device_id: str, peer: Peer) -> None:
@@ -125,7 +141,8 @@ router = APIRouter()
 router.routes.append(WebSocketRoute(PATH, _FromApp()))
 
 
-async def _login(rt: Runtime, frame: str) -> str | None:
+async def _login(rt: Runtime, frame: str) -> tuple[str, int] | None:
+    """The device's public id and its user's id, when the frame logs a device in."""
     parts = frame.strip().split(":")
     if len(parts) != 3 or parts[0] != "login":
         return None
@@ -141,13 +158,13 @@ async def _login(rt: Runtime, frame: str) -> str | None:
             if device is None:
                 return None
             device.last_seen_at = rt.clock.now()
-            return device.public_id
+            return device.public_id, user.id
     except ApiError:
         return None
 
 
-async def _close(send: Send) -> None:
+async def _close(send: Send, code: int = 1000) -> None:
     try:
-        await send({"type": "websocket.close", "code": 1000})
+        await send({"type": "websocket.close", "code": code})
     except OSError:
         pass
