@@ -9,8 +9,13 @@ once the cause is fixed (a consumer subscribes) the row is published.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from overpush import outbox
@@ -24,6 +29,8 @@ from overpush.settings import Settings
 from sqlalchemy import insert, select
 
 from services.admin import outbox as admin_outbox
+from testkit.backends import sqlite_settings
+from testkit.procs import OVERPUSH, env_for
 from tests.waiting import until
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -123,3 +130,30 @@ async def test_replay_of_a_row_that_is_not_set_aside_is_refused(rt: Runtime) -> 
     with pytest.raises(ApiError):
         await admin_outbox.replay(rt, [12345])
     assert await admin_outbox.replay(rt, []) == {"replayed": 0}
+
+
+async def test_the_outbox_commands_in_their_own_process(tmp_path: Path) -> None:
+    """`overpush admin outbox list` and `replay` as an operator runs them (SQLite)."""
+    settings = sqlite_settings(tmp_path)
+    runtime = Runtime.build(settings)
+    try:
+        await migrate(runtime.engine)
+        await runtime.bus.start()
+        async with runtime.sessions() as session, session.begin():
+            outbox.add(session, runtime, ReceiptAcknowledged(event_id="nobody", receipt_id=7))
+        assert await OutboxRelay(runtime).flush() == 1
+    finally:
+        await runtime.close()
+    env = env_for(settings)
+
+    def run(*args: str) -> dict[str, Any]:
+        out = subprocess.run([OVERPUSH, "admin", "outbox", *args], env=env, text=True,
+                             capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+        assert out.returncode == 0, out.stdout + out.stderr
+        answer: dict[str, Any] = json.loads(out.stdout)
+        return answer
+
+    listed = await asyncio.to_thread(run, "list")
+    assert [(r["event_id"], r["attempts"]) for r in listed["rows"]] == [("nobody", 1)]
+    assert await asyncio.to_thread(run, "replay") == {"replayed": 1}
+    assert (await asyncio.to_thread(run, "list"))["rows"][0]["next_attempt_at"] is None
