@@ -13,7 +13,7 @@ from typing import Any
 
 from overpush.runtime import Runtime
 
-from services.admin import people
+from services.admin import outbox, people
 from services.admin.lookup import refuse
 from services.admin.prompts import confirm
 from services.admin.send import send
@@ -46,6 +46,11 @@ def add_parsers(asub: Any) -> None:
     snd.add_argument("--url")
     asub.add_parser("reset-2fa", help="turn a user's two-factor authentication off "
                                       "(secret and recovery codes)").add_argument("email")
+    ob = asub.add_parser("outbox", help="see and resend events whose publish failed")
+    obsub = ob.add_subparsers(dest="outbox_action", required=True)
+    obsub.add_parser("list", help="set-aside outbox rows as JSON: attempts, next try, error")
+    obsub.add_parser("replay", help="make set-aside rows due at once (all, or the IDs given)") \
+        .add_argument("ids", nargs="*", type=int, metavar="ID")
 
 
 def action_for(args: argparse.Namespace) -> Action | None:
@@ -66,6 +71,10 @@ def action_for(args: argparse.Namespace) -> Action | None:
             return lambda rt: send(rt, args.token, args.user, args.message, options)
         case "reset-2fa":
             return lambda rt: people.reset_two_factor(rt, args.email)
+        case "outbox" if args.outbox_action == "list":
+            return outbox.list_rows
+        case "outbox":
+            return lambda rt: outbox.replay(rt, args.ids)
     return None
 
 

@@ -5,6 +5,12 @@ pending events (woken right after the commit, and sweeping every second for rows
 process left behind) and deletes each row only once the bus confirmed it, so a broker outage
 delays events but never loses them. A crash between confirm and delete republishes: consumers
 are idempotent.
+
+A row whose publish fails (it no longer decodes, or no consumer takes its event yet, as in a
+rolling deploy where the publisher is newer than the consumers) is set aside on its own
+schedule: its attempt count grows and it is due again after `retry_delay` (doubling, capped at
+an hour). Other rows never wait for it, and it is never deleted: `overpush admin outbox list`
+shows such rows and `overpush admin outbox replay` makes them due at once.
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush.background import Background
+from overpush.bus import Unroutable
 from overpush.db import table_of
 from overpush.events import Event, decode
 from overpush.models import OutboxEvent
@@ -30,6 +37,30 @@ BATCH = 500
 # Longest pause between attempts while the bus fails: how late events may go out after the
 # broker is back.
 MAX_BACKOFF = 5.0
+# A row that failed is due again after FIRST_RETRY, doubling per attempt, at most RETRY_CAP.
+FIRST_RETRY = timedelta(seconds=1)
+RETRY_CAP = timedelta(hours=1)
+ERROR_LENGTH = 500
+
+
+def retry_delay(attempts: int, cap: timedelta = RETRY_CAP) -> timedelta:
+    """How long a row that has failed `attempts` times (>= 1) waits before its next try."""
+    exponent = min(max(attempts - 1, 0), 20)  # 2**20 s is far past any cap: no overflow
+    delay: timedelta = FIRST_RETRY * (1 << exponent)
+    return min(delay, cap)
+
+
+def row_delay(attempts: int, exc: BaseException) -> timedelta:
+    """A fault of the row itself (it no longer decodes, or no consumer takes its event yet)
+    backs off up to an hour; a fault of the bus (unreachable, timeout) hits every row alike,
+    so those rows are tried again within MAX_BACKOFF, to go out soon after the broker is back."""
+    if isinstance(exc, (Unroutable, LookupError, ValueError)):  # ValidationError is a ValueError
+        return retry_delay(attempts)
+    return retry_delay(attempts, timedelta(seconds=MAX_BACKOFF))
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
 
 
 def add(session: AsyncSession, rt: Runtime, event: Event) -> None:
@@ -85,10 +116,15 @@ class OutboxRelay(Background):
                 log.debug("outbox publish failure", exc_info=True)
 
     async def flush(self) -> int:
-        """Publish one batch of pending events; returns how many were confirmed."""
+        """Publish one batch of due events; returns how many rows it handled (confirmed and
+        deleted, or set aside until their next attempt)."""
         rt = self._rt
+        now = rt.clock.now()
         async with rt.sessions() as session, session.begin():
-            query = select(OutboxEvent).order_by(OutboxEvent.id).limit(BATCH)
+            query = (select(OutboxEvent)
+                     .where(or_(OutboxEvent.next_attempt_at.is_(None),
+                                OutboxEvent.next_attempt_at <= now))
+                     .order_by(OutboxEvent.id).limit(BATCH))
             if not rt.settings.is_sqlite:
                 # Several api replicas sweep the same table; each row goes to one of them.
                 query = query.with_for_update(skip_locked=True)
@@ -102,10 +138,27 @@ class OutboxRelay(Background):
             if done:
                 await session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(done)))
             rt.metrics.published.inc(len(done))
-            failed = [res for res in results if isinstance(res, BaseException)]
-        if failed:
-            raise failed[0]
-        return len(done)
+            failed = [(r, res) for r, res in zip(rows, results, strict=True)
+                      if isinstance(res, BaseException)]
+            for row, exc in failed:
+                if not isinstance(exc, Exception):  # cancellation: leave the row as it was
+                    raise exc
+                await self._set_aside(session, row, exc, now)
+        return len(rows)
+
+    async def _set_aside(self, session: AsyncSession, row: OutboxEvent, exc: Exception,
+                         now: datetime) -> None:
+        attempts = row.attempts + 1
+        delay = row_delay(attempts, exc)
+        await session.execute(
+            update(OutboxEvent).where(OutboxEvent.id == row.id)
+            .values(attempts=attempts, next_attempt_at=now + delay, last_error=describe(exc)))
+        self._rt.metrics.publish_failures.inc()
+        log.warning("outbox publish failed for event %s (%s, row %d), attempt %d (%s); it "
+                    "stays in the outbox, next attempt in %ds (`overpush admin outbox replay` "
+                    "sends it at once)", row.event_id, row.routing_key, row.id, attempts,
+                    describe(exc), delay.total_seconds())
+        log.debug("outbox publish failure", exc_info=exc)
 
     async def _publish(self, row: OutboxEvent) -> None:
         await self._rt.bus.publish(decode(row.routing_key, row.body))

@@ -201,6 +201,11 @@ class OutboxEvent(Base):
     routing_key: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A row whose publish failed is set aside on its own schedule (never deleted): how often
+    # it failed, when it is due again (None: due now) and why, for `overpush admin outbox`.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class ProcessedEvent(Base):
