@@ -68,7 +68,10 @@ async def test_answers_match_the_document(server: Runner, base_url: str,
          {"token": token}, 400),
         ("post", "/1/devices.json", "/1/devices.json", {"secret": dev.secret, "name": "bad name",
                                                         "os": "O"}, 400),
-        # schemathesis found this one: a bad secret is refused in the plain envelope
+        # schemathesis found these: an unknown device's refusal carries `group` and `licenses`
+        ("post", "/1/users/validate.json", "/1/users/validate.json",
+         {"token": token, "user": ann.key, "device": "nosuch"}, 400),
+        # and a bad secret is refused in the plain envelope
         ("post", "/1/devices.json", "/1/devices.json", {"secret": "", "name": "0", "os": "A"},
          400),
         ("get", "/1/scheduled.json", "/1/scheduled.json", {"token": token}, 200),

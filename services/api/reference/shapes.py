@@ -83,7 +83,8 @@ COMPONENTS: dict[str, Any] = {"schemas": {
         "properties": {"status": {"type": "integer", "const": 0},
                        "errors": {"type": "array", "items": {"type": "string"}},
                        "request": REQUEST_ID},
-        "additionalProperties": {"type": "string"},
+        # users/validate.json's refusal also carries its `group` flag and `licenses` list
+        "additionalProperties": {"type": ["string", "integer", "array"]},
         "example": {"token": "invalid", "errors": ["application token is invalid, see "
                     "https://pushover.net/api"], "status": 0,
                     "request": "5042853c-402d-4a18-abcb-168734a801de"},
