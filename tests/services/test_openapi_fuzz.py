@@ -1,5 +1,6 @@
 """Schemathesis over /openapi.json against the real server, on both backends: no generated
-request, however odd, gets a server error (5xx). Half the cases carry real credentials
+request, however odd, gets a server error (5xx), and every JSON answer matches the schema
+the document gives for its status. Half the cases carry real credentials
 (Ann's app token, her user key, her device's secret and id) so they reach past the auth checks."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from services.runner import Runner
 from tests.factories import Person
@@ -46,7 +48,8 @@ def fuzz_one(op: Any, base_url: str, creds: dict[str, str], statuses: set[int],
         response = case.call(base_url=base_url, timeout=10)
         statuses.add(response.status_code)
         try:
-            case.validate_response(response, checks=[not_a_server_error])
+            case.validate_response(response,
+                                   checks=[not_a_server_error, response_schema_conformance])
         except FailureGroup as e:  # every failing case is collected and named, not just the first
             failures.append(f"{name} query={case.query!r} body={case.body!r} "
                             f"path={case.path_parameters!r}: {response.status_code} "
