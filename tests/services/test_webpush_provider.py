@@ -16,12 +16,11 @@ from overpush.delivery.alerting import Alert
 from overpush.delivery.fanout import Target
 from overpush.runtime import Runtime
 
-from services.dispatcher.providers.base import Outcome, Push, Result
+from services.dispatcher.providers.base import Outcome, Push, Result, retry_after_seconds
 from services.dispatcher.providers.phone import PhoneMessage
 from services.dispatcher.providers.webpush import (
     WebPushProvider,
     classify,
-    retry_after_seconds,
     topic,
     urgency,
 )

@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,13 @@ from google.auth.exceptions import GoogleAuthError
 from overpush import platforms
 from overpush.settings import Settings
 
-from services.dispatcher.providers.base import Outcome, Push, Result, unsendable
+from services.dispatcher.providers.base import (
+    Outcome,
+    Push,
+    Result,
+    retry_after_seconds,
+    unsendable,
+)
 from services.dispatcher.providers.google_auth import AccessTokens
 from services.dispatcher.providers.phone import PhoneMessage, content, fit
 
@@ -31,7 +36,7 @@ def classify(status: int, body: bytes, retry_after: str | None,
     if status == 200:
         return Result(Outcome.DELIVERED)
     code = _error_code(body)
-    wait = _retry_after(retry_after, now or datetime.now(UTC))
+    wait = retry_after_seconds(retry_after, now or datetime.now(UTC))
     if code == "UNREGISTERED" or status == 404:
         return Result(Outcome.GONE, reason=code or "404")
     if status == 429 or code == "QUOTA_EXCEEDED":
@@ -51,16 +56,6 @@ def _error_code(body: bytes) -> str:
     except (ValueError, KeyError, TypeError, AttributeError):
         return ""
 
-
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        return max((parsedate_to_datetime(value) - now).total_seconds(), 0.0)
-    except (TypeError, ValueError):
-        return None
 
 
 def message(pm: PhoneMessage) -> dict[str, Any]:

@@ -22,7 +22,6 @@ import ssl
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import certifi
@@ -34,7 +33,13 @@ from overpush.clock import monotonic
 from overpush.runtime import Runtime
 from py_vapid import Vapid02
 
-from services.dispatcher.providers.base import Outcome, Push, Result, unsendable
+from services.dispatcher.providers.base import (
+    Outcome,
+    Push,
+    Result,
+    retry_after_seconds,
+    unsendable,
+)
 from services.dispatcher.providers.phone import PhoneMessage
 
 log = logging.getLogger(__name__)
@@ -105,17 +110,6 @@ def classify(status: int, retry_after: str | None, now: datetime | None = None) 
                       reason=str(status))
     return Result(Outcome.REJECTED, reason=str(status))
 
-
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds or an HTTP date (RFC 9110 10.2.3)."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        return max((parsedate_to_datetime(value) - now).total_seconds(), 0.0)
-    except (TypeError, ValueError):
-        return None
 
 
 def trust() -> ssl.SSLContext:
