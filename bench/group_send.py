@@ -45,8 +45,9 @@ async def _populate(rt: Runtime, members: int) -> tuple[str, str, list[Member]]:
     now = rt.clock.now()
     out: list[Member] = []
     async with rt.sessions() as session, session.begin():
+        # Confirmed addresses: no token or device secret works before (issue 14, item 4).
         owner = User(user_key=random_key(), email="owner@bench.invalid", password_hash="x",
-                     created_at=now)
+                     created_at=now, email_confirmed_at=now)
         session.add(owner)
         await session.flush()
         app = App(token=random_key(), name="Bench", owner_id=owner.id, created_at=now,
@@ -54,7 +55,7 @@ async def _populate(rt: Runtime, members: int) -> tuple[str, str, list[Member]]:
         group = Group(group_key=random_key(), name="Everyone", owner_id=owner.id,
                       created_at=now)
         users = [User(user_key=random_key(), email=f"m{i}@bench.invalid", password_hash="x",
-                      created_at=now) for i in range(members)]
+                      created_at=now, email_confirmed_at=now) for i in range(members)]
         session.add_all([app, group, *users])
         await session.flush()
         for u in users:
