@@ -96,6 +96,5 @@ async def reset_two_factor(rt: Runtime, email: str) -> dict[str, Any]:
         user = await user_by_email(session, email)
         was_on = bool(user.totp_enabled)
         await accounts.reset_two_factor(session, user.id)
-        gone = await revoke.everything(session, user.id)
-    await revoke.tell_devices(rt, gone)
+        revoke.stage_telling(session, rt, await revoke.everything(session, user.id))
     return {"email": user.email, "two_factor": False, "was_enabled": was_on}

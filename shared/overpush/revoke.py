@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import devices
+from overpush import devices, outbox
 from overpush.events import DevicesNudged
 from overpush.models import ClientSession, Device, WebSession
 from overpush.runtime import Runtime
@@ -46,6 +46,13 @@ async def everything(session: AsyncSession, user_id: int,
     """Both of the above: what a reset, a password change and a 2FA change do."""
     await web_sessions(session, user_id, keep_web)
     return await device_secrets(session, user_id)
+
+
+def stage_telling(session: AsyncSession, rt: Runtime, public_ids: list[str]) -> None:
+    """`tell_devices` through the outbox, in the caller's transaction: for a process that has
+    no bus of its own (an `overpush admin` command), whose rows the server's relay publishes."""
+    if public_ids:
+        outbox.add(session, rt, DevicesNudged(device_ids=public_ids, frame="E", close=True))
 
 
 async def tell_devices(rt: Runtime, public_ids: list[str]) -> None:
