@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-import httpx
 from overpush import callbacks
 from overpush.clock import unix
 from overpush.models import Receipt, ReceiptCallback
@@ -66,17 +65,9 @@ async def claim(rt: Runtime, limit: int = CLAIM) -> list[Job]:
 async def run(rt: Runtime, job: Job) -> bool:
     """Make one callback attempt and record its outcome; True when the receiver took it."""
     s = rt.settings
-    error: str | None = None
-    retry = True
-    try:
-        status = await callbacks.post(job.url, job.form, allow_private=s.callback_allow_private,
-                                      timeout=s.callback_timeout)
-        if not 200 <= status < 300:
-            error = f"HTTP {status}"
-    except callbacks.CallbackRefused as exc:
-        error, retry = str(exc), False  # the name now points somewhere we never call
-    except (httpx.HTTPError, OSError) as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    error, retry = await callbacks.attempt(job.url, job.form,
+                                           allow_private=s.callback_allow_private,
+                                           timeout=s.callback_timeout)
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         if error is None:

@@ -8,7 +8,6 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-import httpx
 from overpush import callbacks, delivery_status
 from overpush.clock import unix
 from overpush.models import App, StatusCallback
@@ -53,18 +52,9 @@ async def run(rt: Runtime, job: Job) -> bool:
     stamp = unix(rt.clock.now())
     headers = {"Content-Type": "application/json", "X-Overpush-Signature":
                delivery_status.signature_header(job.secrets, stamp, job.body)}
-    error: str | None = None
-    retry = True
-    try:
-        status = await callbacks.post(job.url, {}, allow_private=s.callback_allow_private,
-                                      timeout=s.callback_timeout, content=job.body,
-                                      headers=headers)
-        if not 200 <= status < 300:
-            error = f"HTTP {status}"
-    except callbacks.CallbackRefused as exc:
-        error, retry = str(exc), False
-    except (httpx.HTTPError, OSError) as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    error, retry = await callbacks.attempt(job.url, {}, allow_private=s.callback_allow_private,
+                                           timeout=s.callback_timeout, content=job.body,
+                                           headers=headers)
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         if error is None:

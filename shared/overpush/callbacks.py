@@ -134,3 +134,19 @@ async def post(url: str, form: Mapping[str, str], *, allow_private: bool,
     ) as response:
         # The body is never read: a receiver cannot make us download anything.
         return response.status_code
+
+
+async def attempt(url: str, form: Mapping[str, str], *, allow_private: bool,
+                  timeout: float = 5.0, content: bytes | None = None,
+                  headers: Mapping[str, str] | None = None) -> tuple[str | None, bool]:
+    """One `post`, as the callback loops record it: (None, True) when the receiver took it
+    (2xx), else (the error in words, whether to try again). A URL that no longer passes the
+    checks is not retried: the name now points somewhere we never call."""
+    try:
+        status = await post(url, form, allow_private=allow_private, timeout=timeout,
+                            content=content, headers=headers)
+    except CallbackRefused as exc:
+        return str(exc), False
+    except (httpx.HTTPError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}", True
+    return (None if 200 <= status < 300 else f"HTTP {status}"), True
