@@ -3,15 +3,15 @@ shows the alert downloads again and finds it `acked: 1` (or gone) and can stop s
 
 from __future__ import annotations
 
-from overpush import platforms
-from overpush.events import DevicesNudged
+from overpush import platforms, presence
 from overpush.models import Device, ReceiptMessage
 from overpush.runtime import Runtime
 from sqlalchemy import select
 
 
 async def nudge_recipients(rt: Runtime, receipt_id: int) -> list[str]:
-    """Publish one DevicesNudged for the receipt's recipients' desktop devices; their ids.
+    """Nudge the receipt's recipients' desktop devices (one DevicesNudged per api instance
+    holding some of them); their ids.
     Phones learn it on their next sync: their push providers carry new messages only.
 
     Runs on ReceiptAcknowledged, which is delivered at least once: a second nudge only makes
@@ -24,6 +24,5 @@ async def nudge_recipients(rt: Runtime, receipt_id: int) -> list[str]:
             .where(ReceiptMessage.receipt_id == receipt_id, Device.os.in_(platforms.nudged()),
                    Device.enabled)
         )).all())
-    if ids:
-        await rt.bus.publish(DevicesNudged(device_ids=ids))
+    await presence.nudge(rt, ids)
     return ids

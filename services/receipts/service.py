@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from functools import partial
 
+from overpush import presence
 from overpush.background import Repeat
 from overpush.clock import monotonic
 from overpush.events import Event, ReceiptAcknowledged
@@ -56,7 +58,7 @@ class ReceiptsService:
         if not rt.settings.is_sqlite:
             # Re-alerts are staged in the outbox; publish them from here at once rather than
             # waiting for an api replica's sweep (replicas share the rows: SKIP LOCKED).
-            self._relay = OutboxRelay(rt)
+            self._relay = OutboxRelay(rt, partial(presence.publish, rt))
             self._relay.start()
 
         async def tick() -> bool:
