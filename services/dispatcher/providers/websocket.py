@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from overpush import platforms, presence
+from overpush.delivery.push import Outcome, Push
 from overpush.runtime import Runtime
-
-from services.dispatcher.providers.base import Outcome, Push
 
 
 class WebSocketProvider:
