@@ -25,6 +25,7 @@ from services.api.guard import (
     raise_descriptor_limit,
     total_cap,
 )
+from services.api.routes.messages import MessagesEndpoint
 from services.api.routes.push import ASGIApp, PushEndpoint
 
 log = logging.getLogger(__name__)
@@ -100,9 +101,10 @@ class ApiService:
         self._relay = OutboxRelay(rt)
         self._relay.start()
         push: PushEndpoint = app.state.push
+        sends: MessagesEndpoint = app.state.messages
         self.guard = Guard(limits_of(rt))
         self._server = Server(server_config(
-            push.route(app), rt.settings.http_host, rt.settings.http_port, self.guard
+            sends.route(push.route(app)), rt.settings.http_host, rt.settings.http_port, self.guard
         ))
         self._tasks.append(asyncio.create_task(self._server.serve(), name="uvicorn"))
         while not self._server.started:
