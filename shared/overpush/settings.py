@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SQLITE_DEFAULT = "sqlite+aiosqlite:///./var/overpush.db"
@@ -32,11 +34,19 @@ class Settings(BaseSettings):
     ops_port: int = 8081
     log_level: str = "INFO"
     log_json: bool = False
+    # The event loop of `overpush run`: uvloop when installed ("auto"), or "uvloop" /
+    # "asyncio" explicitly (overpush.eventloop).
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
 
     # Monthly messages an application may send when nothing else is configured for it.
     app_monthly_limit: int = 7500
     # Seconds between '#' keep-alive frames on idle device WebSockets.
     websocket_keepalive: float = 30.0
+    # With RabbitMQ, each api instance records which devices' WebSockets it holds, so a nudge
+    # goes to that instance alone. The record is trusted for this many seconds after the
+    # instance's last heartbeat (it beats every third of it); an instance that stops (a
+    # crash, a kill) is then known stale, and the nudges for its devices go to every instance.
+    presence_ttl: float = 30.0
     # How often the outbox sweeper looks for events whose publish was never confirmed.
     outbox_sweep_interval: float = 1.0
     # Password hashing is slow on purpose; this caps how many run at once.
