@@ -126,6 +126,12 @@ class Caller:
         if schema is not None:
             for e in jsonschema.Draft202012Validator(schema).iter_errors(body):
                 self.problems.append(f"{op} {expect}: {e.message} at {list(e.absolute_path)}")
+        if expect == 200:  # the allowance headers: present exactly where documented
+            documented = {h.lower() for h in responses["200"].get("headers", {})}
+            sent = {h.lower() for h in r.headers if h.lower().startswith("x-limit-")}
+            if documented != sent:
+                self.problems.append(f"{op}: sends headers {sorted(sent)}, documents "
+                                     f"{sorted(documented)}")
         if path.endswith(".json") and (method == "GET" or expect >= 400):
             await self._xml(method, path, params, expect)  # no side effects: safe to repeat
         self.calls.append(Call(op, self.redact(path), self.redact(params), expect,
@@ -146,7 +152,7 @@ def examples(calls: list[Call]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for c in calls:
         entry = out.setdefault(c.op, {"path": c.path, "request": c.request, "answers": {}})
-        if c.status < 300 and entry["answers"].get("200") is None and c.status == 200:
+        if c.status == 200 and "200" not in entry["answers"]:  # the request of the success
             entry["path"], entry["request"] = c.path, c.request
         entry["answers"].setdefault(str(c.status), {"content_type": c.content_type,
                                                     "body": c.answer})

@@ -14,6 +14,7 @@ from overpush import delivery_status
 from overpush.clock import FixedClock, unix
 from overpush.db import migrate
 from overpush.delivery import dispatch
+from overpush.delivery.retention import sweep
 from overpush.ids import device_id
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
@@ -22,7 +23,6 @@ from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import select
 
-from services.dispatcher.retention import sweep
 from tests.factories import make_app, make_user
 from tests.services.receipts_helpers import START
 

@@ -14,9 +14,9 @@ from typing import Any
 from fastapi.openapi.utils import get_openapi
 from starlette.routing import BaseRoute
 
-from services.api.reference.examples import answer_of, request_of
+from services.api.reference.examples import answer_of, path_params_of, request_of
 from services.api.reference.operations import OPERATIONS
-from services.api.reference.shapes import COMPONENTS, Op, ok_schema
+from services.api.reference.shapes import COMPONENTS, LIMIT_HEADERS, Op, ok_schema
 
 TAG_ORDER = ("Pushover API", "Groups", "Licences", "Subscriptions", "Teams", "Open Client API",
              "Overpush additions")
@@ -64,7 +64,8 @@ def operation_id(method: str, path: str) -> str:
 
 def operation(method: str, path: str, generated: dict[str, Any],
               entry: Op | None) -> dict[str, Any]:
-    path_params = [_path_param(p) for p in generated.get("parameters", [])
+    name = f"{method.upper()} {path}"
+    path_params = [_path_param(p, path_params_of(name)) for p in generated.get("parameters", [])
                    if p.get("in") == "path"]
     out: dict[str, Any] = {
         "operationId": operation_id(method, path),
@@ -80,7 +81,6 @@ def operation(method: str, path: str, generated: dict[str, Any],
         out["responses"] = {"200": {"description": "not documented yet"}}
         return out
     out["tags"] = [entry.tag]
-    name = f"{method.upper()} {path}"
     query, body = _params(method, entry, request_of(name))
     out["parameters"] = path_params + query
     if body is not None:
@@ -89,9 +89,10 @@ def operation(method: str, path: str, generated: dict[str, Any],
     return out
 
 
-def _path_param(p: dict[str, Any]) -> dict[str, Any]:
+def _path_param(p: dict[str, Any], examples: dict[str, str]) -> dict[str, Any]:
+    example = {"example": examples[p["name"]]} if p["name"] in examples else {}
     return {"name": p["name"], "in": "path", "required": True,
-            "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200}, **example}
 
 
 def _params(method: str, entry: Op, example: dict[str, Any]
@@ -126,6 +127,8 @@ def _responses(entry: Op, op: str) -> dict[str, Any]:
     else:
         content = {entry.answer_type: {"schema": {"type": "string", "format": "binary"}}}
     out: dict[str, Any] = {"200": {"description": "done", "content": content}}
+    if entry.limit_headers:
+        out["200"]["headers"] = LIMIT_HEADERS
     for status in entry.errors:
         shape: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
         if status == 400 and entry.error_schema != "Error":

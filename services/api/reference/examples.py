@@ -5,6 +5,7 @@ by placeholders), never written by hand. `make api-examples` records them again.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,3 +32,14 @@ def answer_of(op: str, status: int) -> Any:
     entry = recorded().get(op)
     answer = entry["answers"].get(str(status)) if entry else None
     return answer["body"] if answer else None
+
+
+def path_params_of(op: str) -> dict[str, str]:
+    """The path parameters of the recorded call, by name."""
+    entry = recorded().get(op)
+    if not entry:
+        return {}
+    template = op.split(" ", 1)[1]
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    found = re.fullmatch(pattern, entry["path"])
+    return found.groupdict() if found else {}

@@ -60,7 +60,7 @@ OPS: dict[str, Op] = {
         (400,),
         description="Sends one message to a user or group (spec §1). Answers with the "
                     f"application's {LIMIT_HEADERS}. Also multipart/form-data with an "
-                    "`attachment` file part (at most 5 MiB)."),
+                    "`attachment` file part (at most 5 MiB).", limit_headers=True),
     "GET /1/receipts/{receipt}.json": Op(
         "Poll an emergency receipt", [TOKEN], RECEIPT_VIEW),
     "POST /1/receipts/{receipt}/cancel.json": Op(
@@ -77,7 +77,7 @@ OPS: dict[str, Op] = {
          "licenses": {"type": "array", "items": {"type": "string"}}}),
     "GET /1/apps/limits.json": Op(
         "The application's monthly allowance", [TOKEN],
-        {p: {"type": "integer"} for p in ("limit", "remaining", "reset")}),
+        {p: {"type": "integer"} for p in ("limit", "remaining", "reset")}, limit_headers=True),
     "POST /1/glances.json": Op(
         "Update a glance (widget fields)", [
             TOKEN, USER, text("device", "one device name (default: all)", 25),

@@ -64,6 +64,15 @@ class Op:
     description: str = ""
     error_schema: str = "Error"
     answer_type: str = "application/json"
+    limit_headers: bool = False  # answers with the application's X-Limit-App-* headers
+
+
+LIMIT_HEADERS: dict[str, Any] = {
+    f"X-Limit-App-{name}": {"description": what, "schema": {"type": "string",
+                                                           "pattern": "^[0-9]+$"}}
+    for name, what in (("Limit", "the application's messages a month"),
+                       ("Remaining", "messages left this month"),
+                       ("Reset", "when the count starts again (Unix time)"))}
 
 
 def ok_schema(props: dict[str, Any]) -> dict[str, Any]:
