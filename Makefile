@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast lint bench clean vendor
+.PHONY: install run test test-fast lint bench clean vendor api-examples
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -39,6 +39,12 @@ test: install
 ## the tests marked slow or browser (see "Tests" in README.md).
 test-fast: install
 	$(PY) -m pytest -m "not slow and not browser" tests/unit tests/contract $(PYTEST_ARGS)
+
+## Record the API reference's examples again from real calls (after changing an answer):
+## services/api/reference/examples.json, checked by tests/services/test_openapi_calls.py.
+api-examples: install
+	OVERPUSH_RECORD_EXAMPLES=1 $(PY) -m pytest -q -p no:cacheprovider \
+		"tests/services/test_openapi_calls.py::test_every_operation_is_called_and_answers_as_documented[single]"
 
 lint: install
 	$(VENV)/bin/ruff check shared services clients testkit tests bench scripts

@@ -1,15 +1,15 @@
 """The yardstick for ingest: a bare FastAPI POST /1/messages.json that parses the same form
 and answers the same JSON shape, served exactly as the api serves (same uvicorn Config, one
-process, uvicorn inside asyncio.run). Run: python -m bench.bare PORT"""
+process, the event loop `overpush run` uses: overpush.eventloop). Run: python -m bench.bare PORT"""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import uuid
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from overpush import eventloop
 
 from services.api.service import Server, server_config
 
@@ -36,4 +36,4 @@ async def serve(port: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(int(sys.argv[1])))
+    eventloop.run(serve(int(sys.argv[1])))

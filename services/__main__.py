@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from importlib.metadata import version
 from typing import Any
 
-from overpush import logs, schema
+from overpush import eventloop, logs, schema
 from overpush.db import migrate
 from overpush.errors import ApiError, command_reply
 from overpush.runtime import Runtime
@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except runner.ConfigError as exc:
             print(f"overpush: {exc}", file=sys.stderr)
             return exc.exit_code
-        asyncio.run(runner.run(settings, args.services))
+        eventloop.run(runner.run(settings, args.services), settings.event_loop)
         return 0
     if args.command == "migrate" and args.wait:
         current = asyncio.run(schema.wait_until_current(settings.database_url, args.timeout))

@@ -119,7 +119,8 @@ async def run(settings: Settings, names: Sequence[str]) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         await runner.start()
-        log.info("overpush running: %s", ", ".join(s.name for s in runner.services))
+        log.info("overpush running: %s (event loop: %s)",
+                 ", ".join(s.name for s in runner.services), type(loop).__module__)
         await stop.wait()
         log.info("stopping")
     finally:

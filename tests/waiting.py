@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -19,5 +19,18 @@ async def until(cond: Callable[[], T], what: str = "the awaited condition",
                 if value := cond():
                     return value
                 await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"not in {timeout}s: {what}") from None
+
+
+async def until_awaited(check: Callable[[], Awaitable[T]], what: str = "the awaited condition",
+                        timeout: float = 20) -> T:
+    """As `until`, for a condition that must itself be awaited (a query, an HTTP call)."""
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                if value := await check():
+                    return value
+                await asyncio.sleep(0.02)
     except TimeoutError:
         raise AssertionError(f"not in {timeout}s: {what}") from None

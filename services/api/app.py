@@ -51,6 +51,8 @@ def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
     app.state.connections = Connections(rt.metrics) if connections is None else connections
     # /push is a plain ASGI endpoint; ApiService also routes it ahead of FastAPI (push.py).
     app.state.push = push.PushEndpoint(rt, app.state.connections)
+    # Most POST /1/messages.json are served ahead of FastAPI too (routes/messages.py).
+    app.state.messages = messages.MessagesEndpoint(rt)
     app.add_middleware(PathGuard)  # innermost: the other middleware still wrap its 404
     # One body limit for every route, pages included, counted while the body is read: a form
     # post to /login or /apps is refused (413) at the limit, never spooled to disk past it.

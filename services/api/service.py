@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import uvicorn
 from fastapi import FastAPI
+from overpush.background import Repeat
 from overpush.client_address import trusted_networks
 from overpush.events import DevicesNudged, Event
 from overpush.outbox import OutboxRelay
@@ -24,6 +25,7 @@ from services.api.guard import (
     raise_descriptor_limit,
     total_cap,
 )
+from services.api.routes.messages import MessagesEndpoint
 from services.api.routes.push import ASGIApp, PushEndpoint
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class ApiService:
     def __init__(self) -> None:
         self._server: Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._keepalive: Repeat | None = None
         self._relay: OutboxRelay | None = None
         self.connections: Connections | None = None
         self.guard: Guard | None = None
@@ -98,9 +101,10 @@ class ApiService:
         self._relay = OutboxRelay(rt)
         self._relay.start()
         push: PushEndpoint = app.state.push
+        sends: MessagesEndpoint = app.state.messages
         self.guard = Guard(limits_of(rt))
         self._server = Server(server_config(
-            push.route(app), rt.settings.http_host, rt.settings.http_port, self.guard
+            sends.route(push.route(app)), rt.settings.http_host, rt.settings.http_port, self.guard
         ))
         self._tasks.append(asyncio.create_task(self._server.serve(), name="uvicorn"))
         while not self._server.started:
@@ -108,13 +112,16 @@ class ApiService:
                 self._tasks[0].result()  # raises the bind error, for instance
                 raise RuntimeError("HTTP server stopped during start-up")
             await asyncio.sleep(0.01)
-        self._tasks.append(asyncio.create_task(self._keepalive(rt, conns), name="keepalive"))
-        log.info("api listening on http://%s:%d", rt.settings.http_host, rt.settings.http_port)
 
-    async def _keepalive(self, rt: Runtime, conns: Connections) -> None:
-        while True:
-            await asyncio.sleep(rt.settings.websocket_keepalive)
+        async def keepalive() -> bool:
             await conns.broadcast(KEEPALIVE)
+            return False
+
+        self._keepalive = Repeat("keepalive", keepalive,
+                                 lambda: asyncio.sleep(rt.settings.websocket_keepalive),
+                                 idle_first=True)
+        self._keepalive.start()
+        log.info("api listening on http://%s:%d", rt.settings.http_host, rt.settings.http_port)
 
     async def stop(self) -> None:
         if self.connections is not None:
@@ -122,8 +129,8 @@ class ApiService:
             await self.connections.broadcast(RELOAD)
         if self._server is not None:
             self._server.should_exit = True
-        for task in self._tasks[1:]:
-            task.cancel()
+        if self._keepalive is not None:
+            await self._keepalive.stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._relay is not None:

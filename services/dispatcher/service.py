@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
 from overpush import platforms
-from overpush.delivery import dispatch
+from overpush.background import Repeat
+from overpush.delivery import dispatch, outcomes, pushes, retention
+from overpush.delivery.push import Push, Result, as_result
 from overpush.delivery.realert import requeue
 from overpush.events import Event, MessageAccepted, ReceiptsRetryDue
 from overpush.mailer import make_mailer
-from overpush.models import Delivery
 from overpush.runtime import Runtime
-from sqlalchemy import and_
 
-from services.dispatcher import outcomes, pushes
-from services.dispatcher.providers.base import Provider, Push, Result, as_result
-from services.dispatcher.retention import RetentionLoop
+from services.dispatcher.providers.base import Provider
 from services.dispatcher.retries import RetryLoop
 
 log = logging.getLogger(__name__)
@@ -33,12 +32,19 @@ class DispatcherService:
     def __init__(self, providers: Sequence[Provider] = ()) -> None:
         self._by_name = {p.name: p for p in providers}
         self._rt: Runtime | None = None
-        self._loops: list[RetryLoop | RetentionLoop] = []
+        self._loops: list[Repeat] = []
 
     async def start(self, rt: Runtime) -> None:
         self._rt = rt
         self._retries = RetryLoop(rt, self._push, make_mailer(rt.settings))
-        self._loops = [self._retries, RetentionLoop(rt)]
+
+        async def sweep() -> bool:
+            await retention.sweep(rt)
+            return False
+
+        self._loops = [self._retries, Repeat(
+            "retention", sweep, lambda: asyncio.sleep(rt.settings.retention_interval),
+            pause=0.0)]
         for loop in self._loops:
             loop.start()
         await self._recover(rt)
@@ -76,9 +82,7 @@ class DispatcherService:
         assert rt is not None
         async with rt.sessions() as session, session.begin():
             await dispatch.queue_messages(session, rt, message_ids)
-            # Push for every queued row of these messages, not only the new ones: a redelivered
-            # event (we crashed after commit) must still wake the devices.
-            queued = await pushes.load(session, rt, Delivery.message_id.in_(message_ids))
+            queued = await pushes.of_messages(session, rt, message_ids)
         answers = await self._push(queued)
         if await outcomes.record(rt, answers):
             self._retries.wakeup.set()  # mail the owners of disabled devices now
@@ -95,11 +99,8 @@ class DispatcherService:
             return
         pairs = {(target.id, mid) for target, mid in woken}
         async with rt.sessions() as session, session.begin():
-            loaded = await pushes.load(session, rt, and_(
-                Delivery.message_id.in_({mid for _, mid in pairs}),
-                Delivery.device_id.in_({device for device, _ in pairs})))
-        batch = [replace(p, realert=True) for p in loaded
-                 if (p.target.id, p.message_id) in pairs]
+            loaded = await pushes.of_pairs(session, rt, pairs)
+        batch = [replace(p, realert=True) for p in loaded]
         if await outcomes.record(rt, await self._push(batch)):
             self._retries.wakeup.set()
 

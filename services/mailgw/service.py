@@ -9,6 +9,7 @@ import ssl
 
 from aiosmtpd.smtp import SMTP
 from overpush import aliases
+from overpush.background import Repeat
 from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.settings import Settings
@@ -38,11 +39,21 @@ class MailGatewayService:
     def __init__(self) -> None:
         self._server: asyncio.Server | None = None
         self._relay: OutboxRelay | None = None
-        self._backfill: asyncio.Task[None] | None = None
+        self._backfill: Repeat | None = None
 
     async def start(self, rt: Runtime) -> None:
         await aliases.backfill(rt)
-        self._backfill = asyncio.create_task(self._keep_backfilling(rt), name="mail-backfill")
+
+        async def backfill() -> bool:
+            await aliases.backfill(rt)
+            return False
+
+        # Users created by a path that does not make an address (an import, another service)
+        # get one within a minute, not only at the next start.
+        self._backfill = Repeat("mail-backfill", backfill,
+                                lambda: asyncio.sleep(BACKFILL_INTERVAL), pause=0.0,
+                                idle_first=True)
+        self._backfill.start()
         if not rt.settings.is_memory_bus:
             # Run alone (`overpush run mailgw`), nothing else in this process would publish our
             # accepted mail until another replica's sweep; replicas share the outbox safely
@@ -69,20 +80,9 @@ class MailGatewayService:
         log.info("mailgw listening on smtp://%s:%d for @%s%s", s.smtp_host, s.smtp_port,
                  s.mail_domain, " (STARTTLS)" if tls else "")
 
-    async def _keep_backfilling(self, rt: Runtime) -> None:
-        # Users created by a path that does not make an address (an import, another service)
-        # get one within a minute, not only at the next start.
-        while True:
-            await asyncio.sleep(BACKFILL_INTERVAL)
-            try:
-                await aliases.backfill(rt)
-            except Exception:
-                log.warning("e-mail address backfill failed; will retry", exc_info=True)
-
     async def stop(self) -> None:
         if self._backfill is not None:
-            self._backfill.cancel()
-            await asyncio.gather(self._backfill, return_exceptions=True)
+            await self._backfill.stop()
         if self._server is not None:
             self._server.close()
             # Python 3.12's wait_closed also waits for open sessions; cap it.

@@ -1,8 +1,11 @@
-"""The receipts service: ticks the emergency timer, makes callbacks, purges old receipts,
-and runs the timers of heartbeats and escalations (services/receipts/monitors.py).
+"""The receipts service: the acknowledgement consumer, and the loops of the timers that live
+in the database: emergency re-alerts, receipt and status callbacks, team SMS, scheduled
+messages, missed heartbeats and escalation levels.
 
-Every loop takes "now" from rt.clock, so tests drive it with a FixedClock; each step is also
-a plain function (ticker.tick, deliver.deliver_due, retention.purge) a test can call directly.
+Each step is a feature home's function over rt.clock (overpush.receipt_timer,
+receipt_callbacks, status_callbacks, team_sms, scheduled_timer, heartbeats,
+escalation_timer), so tests drive it with a FixedClock and call it directly; this module only
+consumes and repeats.
 """
 
 from __future__ import annotations
@@ -11,23 +14,22 @@ import asyncio
 import contextlib
 import logging
 
+from overpush import (
+    escalation_timer,
+    heartbeats,
+    receipt_callbacks,
+    receipt_timer,
+    receipts,
+    scheduled_timer,
+    status_callbacks,
+    team_sms,
+)
 from overpush.background import Repeat
 from overpush.clock import monotonic
 from overpush.events import Event, ReceiptAcknowledged
 from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.sms import SmsProvider
-
-from services.receipts import (
-    acked,
-    deliver,
-    monitors,
-    retention,
-    scheduled,
-    sms,
-    status_callbacks,
-    ticker,
-)
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = 60.0
@@ -50,7 +52,7 @@ class ReceiptsService:
         async def on_ack(event: Event) -> None:
             assert isinstance(event, ReceiptAcknowledged)
             self._callbacks_due.set()
-            await acked.nudge_recipients(rt, event.receipt_id)
+            await receipts.nudge_recipients(rt, event.receipt_id)
 
         await rt.bus.subscribe("receipts", [ReceiptAcknowledged], on_ack, concurrency=8)
         if not rt.settings.is_sqlite:
@@ -63,13 +65,23 @@ class ReceiptsService:
             return await self._tick(rt)
 
         async def callbacks() -> bool:
-            return await deliver.deliver_due(rt) >= deliver.CLAIM
+            return await receipt_callbacks.deliver_due(rt) >= receipt_callbacks.CLAIM
 
         async def send_scheduled() -> bool:
-            return await scheduled.tick(rt) >= scheduled.BATCH
+            return await scheduled_timer.tick(rt) >= scheduled_timer.BATCH
 
         async def texts() -> bool:
-            return await sms.tick(rt, self._sms_provider) >= sms.BATCH
+            return await team_sms.tick(rt, self._sms_provider) >= team_sms.BATCH
+
+        async def monitors() -> bool:
+            # Issue 17: missed heartbeats and escalation levels; a full batch of either may
+            # leave more due, so go again at once.
+            missed = await heartbeats.tick(rt)
+            levels = await escalation_timer.tick(rt)
+            return missed >= heartbeats.BATCH or levels >= escalation_timer.BATCH
+
+        async def status_posts() -> bool:
+            return await status_callbacks.deliver_due(rt) >= status_callbacks.CLAIM
 
         async def callbacks_idle() -> None:
             with contextlib.suppress(TimeoutError):
@@ -77,18 +89,16 @@ class ReceiptsService:
                                        rt.settings.receipts_tick_interval)
             self._callbacks_due.clear()
 
+        async def every_tick() -> None:
+            await asyncio.sleep(rt.settings.receipts_tick_interval)
+
         self._loops = [
-            Repeat("receipts-ticker", tick,
-                   lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
+            Repeat("receipts-ticker", tick, every_tick),
             Repeat("receipts-callbacks", callbacks, callbacks_idle),
             Repeat("receipts-sms", texts, lambda: asyncio.sleep(rt.settings.sms_tick_interval)),
-            Repeat("receipts-scheduled", send_scheduled,
-                   lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
-            # Issue 17: missed heartbeats and escalation levels, on the emergency tick.
-            Repeat("receipts-monitors", lambda: monitors.tick(rt),
-                   lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
-            Repeat("receipts-status-callbacks", lambda: status_callbacks.deliver_due_more(rt),
-                   lambda: asyncio.sleep(rt.settings.receipts_tick_interval)),
+            Repeat("receipts-scheduled", send_scheduled, every_tick),
+            Repeat("receipts-monitors", monitors, every_tick),
+            Repeat("receipts-status-callbacks", status_posts, every_tick),
         ]
         for loop in self._loops:
             loop.start()
@@ -102,12 +112,12 @@ class ReceiptsService:
                 await self._relay.flush()
 
     async def _tick(self, rt: Runtime) -> bool:
-        due = await ticker.tick(rt, observe=rt.metrics.realert_lateness.observe)
+        due = await receipt_timer.tick(rt, observe=rt.metrics.realert_lateness.observe)
         if monotonic() - self._last_purge >= PURGE_EVERY:
             self._last_purge = monotonic()
-            messages, receipts = await retention.purge(rt)
+            messages, gone = await receipt_timer.purge(rt)
             await status_callbacks.purge(rt)
-            if messages or receipts:
-                log.info("purged %d messages and %d receipts", messages, receipts)
-            await scheduled.purge(rt)  # finished scheduled messages, closed dedup keys
-        return due >= ticker.BATCH  # a full batch: more may be due, go again at once
+            if messages or gone:
+                log.info("purged %d messages and %d receipts", messages, gone)
+            await scheduled_timer.purge(rt)  # finished scheduled messages, closed dedup keys
+        return due >= receipt_timer.BATCH  # a full batch: more may be due, go again at once

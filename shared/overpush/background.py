@@ -31,14 +31,19 @@ class Background:
 class Repeat(Background):
     """Runs `step` over and over: again at once while it reports more work (True), after
     `idle()` otherwise. A step that fails is logged and tried again after `pause` seconds:
-    the database or the bus may be briefly away."""
+    the database or the bus may be briefly away. With `idle_first`, the first step waits
+    for `idle()` too (the service did that work as it started, or there is none yet)."""
 
     def __init__(self, name: str, step: Callable[[], Awaitable[bool]],
-                 idle: Callable[[], Awaitable[None]], pause: float = 1.0) -> None:
+                 idle: Callable[[], Awaitable[None]], pause: float = 1.0,
+                 idle_first: bool = False) -> None:
         self.task_name = name
         self._step, self._idle, self._pause = step, idle, pause
+        self._idle_first = idle_first
 
     async def _run(self) -> None:
+        if self._idle_first:
+            await self._idle()
         while True:
             try:
                 busy = await self._step()

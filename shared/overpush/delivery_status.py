@@ -24,7 +24,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush.clock import unix
-from overpush.db import insert_ignore
+from overpush.db import InsertIgnore
 from overpush.delivery.fanout import Target
 from overpush.errors import ApiError, E
 from overpush.ids import random_key
@@ -117,6 +117,11 @@ def rotate(app: App, now: datetime) -> None:
 
 # --- recording ---------------------------------------------------------------------------
 
+# Built once: a statement with the rows in its VALUES is compiled anew for every batch (it
+# was the dispatcher's largest cost under load, bench/README.md Profiles).
+_QUEUED = InsertIgnore(DeviceStatus, ["message_id", "device_id"])
+
+
 async def queued(session: AsyncSession, messages: Iterable[Any],
                  rows: Sequence[dict[str, Any]], targets: dict[int, Target],
                  now: datetime) -> None:
@@ -133,8 +138,7 @@ async def queued(session: AsyncSession, messages: Iterable[Any],
             callback=m.status_callback))
     if not statuses:
         return
-    await session.execute(insert_ignore(session, DeviceStatus, statuses,
-                                        ["message_id", "device_id"]))
+    await session.execute(_QUEUED.on(session), statuses)
     called = [s for s in statuses if s["callback"]]
     if called:
         await _stage_callbacks(session, [(s["message_id"], s["device_id"]) for s in called],

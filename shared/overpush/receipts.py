@@ -17,10 +17,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import escalations, team_sms
+from overpush import escalations, platforms, team_sms
 from overpush.clock import unix
+from overpush.events import DevicesNudged
 from overpush.ids import random_key
-from overpush.models import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
+from overpush.models import Device, Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
+from overpush.runtime import Runtime
 
 MAX_REALERTS = 50
 RETENTION = timedelta(days=7)
@@ -194,3 +196,24 @@ def escalation_view(r: Receipt) -> dict[str, Any]:
         return {}
     return {"escalation_level": r.escalation_level,
             "escalated_at": unix(r.escalated_at) if r.escalated_at else 0}
+
+
+async def nudge_recipients(rt: Runtime, receipt_id: int) -> list[str]:
+    """After an acknowledgement: one DevicesNudged for the receipt's recipients' desktop
+    devices, so a client that still shows the alert downloads again and finds it `acked: 1`
+    (or gone) and can stop showing it; their ids. Phones learn it on their next sync: their
+    push providers carry new messages only.
+
+    Runs on ReceiptAcknowledged, which is delivered at least once: a second nudge only makes
+    a device download once more.
+    """
+    async with rt.sessions() as session:
+        ids = sorted((await session.scalars(
+            select(Device.public_id).distinct()
+            .join(ReceiptMessage, ReceiptMessage.user_id == Device.user_id)
+            .where(ReceiptMessage.receipt_id == receipt_id, Device.os.in_(platforms.nudged()),
+                   Device.enabled)
+        )).all())
+    if ids:
+        await rt.bus.publish(DevicesNudged(device_ids=ids))
+    return ids

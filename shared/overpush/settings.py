@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SQLITE_DEFAULT = "sqlite+aiosqlite:///./var/overpush.db"
@@ -32,6 +34,9 @@ class Settings(BaseSettings):
     ops_port: int = 8081
     log_level: str = "INFO"
     log_json: bool = False
+    # The event loop of `overpush run`: uvloop when installed ("auto"), or "uvloop" /
+    # "asyncio" explicitly (overpush.eventloop).
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
 
     # Monthly messages an application may send when nothing else is configured for it.
     app_monthly_limit: int = 7500

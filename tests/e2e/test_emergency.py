@@ -4,12 +4,12 @@ acknowledge on a device, repetition stops, the callback reaches a real HTTP rece
 from __future__ import annotations
 
 import httpx
+from overpush import receipt_timer
 from overpush.clock import FixedClock
 from overpush.models import Receipt
 from overpush.settings import Settings
 from sqlalchemy import select
 
-from services.receipts import ticker
 from testkit.device import DesktopDevice
 from tests.callback_receiver import Receiver
 from tests.factories import make_app, make_user
@@ -77,7 +77,7 @@ async def test_emergency_repeats_until_acknowledged(settings: Settings) -> None:
         # Time goes on, and nothing repeats any more.
         for _ in range(3):
             clock.advance(30)
-            await ticker.tick(rt)
+            await receipt_timer.tick(rt)
         async with rt.sessions() as session:
             row = await session.scalar(select(Receipt).where(Receipt.receipt == receipt))
         assert row is not None and row.attempts == 1 and row.next_attempt_at is None

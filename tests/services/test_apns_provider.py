@@ -11,11 +11,10 @@ import pytest
 from overpush.crypto import new_key, open_sealed
 from overpush.delivery.alerting import Alert
 from overpush.delivery.fanout import Target
+from overpush.delivery.push import Outcome, PhoneMessage, Push
 from overpush.settings import Settings
 
 from services.dispatcher.providers.apns import ApnsProvider
-from services.dispatcher.providers.base import Outcome, Push
-from services.dispatcher.providers.phone import PhoneMessage
 from tests.fakes.apns import HOST, FakeApns, p8_key
 
 LOUD = Alert(visible=True, sound="bike", level="active", urgent=True)

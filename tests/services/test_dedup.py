@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from overpush import receipt_timer
 from overpush.clock import FixedClock
 from overpush.models import AppUsage, Message, Receipt
 from overpush.settings import Settings
 from sqlalchemy import func, select
 
-from services.receipts import ticker
 from services.runner import Runner
 from tests.checks import count
 from tests.factories import Person, make_app, person
@@ -101,7 +101,7 @@ async def test_resolve_stops_re_alerts_and_sends_the_resolved_message(
         assert r.json()["resolved"] == 1 and r.json()["resolved_at"] > 0
         assert r.json()["expired"] == 1 and r.json()["acknowledged"] == 0
         clock.advance(120)  # past two retry slots: nothing is re-alerted
-        await ticker.tick(server.rt)
+        await receipt_timer.tick(server.rt)
         async with server.rt.sessions() as session:
             row = await session.scalar(select(Receipt).where(Receipt.receipt == receipt))
         assert row is not None and row.attempts == 0 and row.next_attempt_at is None

@@ -9,9 +9,9 @@ import os
 
 import httpx
 from overpush.delivery.alerting import Alert
+from overpush.delivery.push import PhoneMessage
 
 from services.dispatcher.providers import apns, fcm
-from services.dispatcher.providers.phone import PhoneMessage
 from services.runner import Runner
 from tests.factories import Person
 

@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from overpush.delivery.alerting import Alert
 from overpush.delivery.fanout import Target
+from overpush.delivery.push import Outcome, PhoneMessage, Push
 from overpush.settings import Settings
 
-from services.dispatcher.providers.base import Outcome, Push
 from services.dispatcher.providers.fcm import FcmProvider, classify
-from services.dispatcher.providers.phone import PhoneMessage
 from tests.fakes.fcm import FakeFcm
 
 LOUD = Alert(visible=True, sound="bike", level="active", urgent=True)

@@ -33,7 +33,7 @@ async def test_every_route_is_documented(server: Runner, base_url: str,
     for path, methods in doc["paths"].items():
         assert path.startswith("/1/")
         for op in methods.values():
-            assert op["summary"] and "200" in op["responses"] and "400" in op["responses"]
+            assert op["summary"] and "200" in op["responses"]
 
 
 def answer_schema(doc: dict[str, Any], path: str, method: str, status: int) -> dict[str, Any]:

@@ -6,17 +6,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from overpush.delivery import outcomes
 from overpush.delivery.alerting import Alert
 from overpush.delivery.fanout import Target
+from overpush.delivery.push import Outcome, PhoneMessage, Push, Result
 from overpush.mailer import MailDirMailer
 from overpush.models import App, Delivery, Device, Message
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import select
 
-from services.dispatcher import outcomes
-from services.dispatcher.providers.base import Outcome, Push, Result
-from services.dispatcher.providers.phone import PhoneMessage
 from tests.factories import make_app, make_user
 
 TOKEN = "ab" * 32

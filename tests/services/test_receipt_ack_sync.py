@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from overpush import receipts
 from overpush.clock import FixedClock
 from overpush.ids import device_id
 from overpush.models import Device, Receipt, User
 from overpush.settings import Settings
 from sqlalchemy import select
 
-from services.receipts.acked import nudge_recipients
 from testkit.device import DesktopDevice
 from tests.factories import make_app, make_user
 from tests.services.receipts_helpers import START, clocked_server, fast
@@ -81,4 +81,4 @@ async def test_acknowledgement_nudges_the_other_devices(settings: Settings) -> N
         other = DesktopDevice(base, stranger.email, stranger.password)
         await other.login(http)
         await other.register(http)
-        assert await nudge_recipients(rt, rid) == sorted(d.device_id for d in devices)
+        assert await receipts.nudge_recipients(rt, rid) == sorted(d.device_id for d in devices)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from overpush import receipts
+from overpush import receipt_callbacks, receipt_timer, receipts
 from overpush.clock import FixedClock
 from overpush.db import migrate
 from overpush.events import ReceiptsRetryDue, decode
@@ -30,7 +30,6 @@ from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import delete, func, select
 
-from services.receipts import deliver, retention, ticker
 from testkit.device import DesktopDevice
 from tests.callback_receiver import Receiver
 from tests.factories import Account, make_app, make_user
@@ -102,12 +101,12 @@ async def test_ticker_re_alerts_each_recipient_message_until_expiry(rt: Runtime)
 
     clock = clock_of(rt)
     clock.advance(29.9)
-    assert await ticker.tick(rt) == 0
+    assert await receipt_timer.tick(rt) == 0
     clock.advance(0.1)
-    assert await ticker.tick(rt) == 1
-    assert await ticker.tick(rt) == 0  # advanced: not due twice
+    assert await receipt_timer.tick(rt) == 1
+    assert await receipt_timer.tick(rt) == 0  # advanced: not due twice
     clock.advance(30)
-    await ticker.tick(rt)
+    await receipt_timer.tick(rt)
     r = await row(rt, receipt)
     # Slots at 30 and 60 s; the next (90 s) is past expiry (75 s), so it closes now.
     assert (r.attempts, r.next_attempt_at) == (2, None)
@@ -127,7 +126,7 @@ async def test_two_tickers_on_postgres_alert_each_receipt_once(pg_url: str) -> N
         token = await make_app(a, ann)
         sent = [await send(a, token, [ann]) for _ in range(60)]
         clock.advance(30)
-        counts = await asyncio.gather(*(ticker.tick(rt, limit=7) for rt in (a, b) * 12))
+        counts = await asyncio.gather(*(receipt_timer.tick(rt, limit=7) for rt in (a, b) * 12))
         assert sum(counts) == 60
         ids = await realerted(a)
         assert sorted(ids) == sorted({(await row(a, s)).id for s in sent})  # each exactly once
@@ -147,14 +146,14 @@ async def test_callback_retried_with_backoff_then_recorded(rt: Runtime) -> None:
         async with rt.sessions() as session, session.begin():
             assert not await receipts.acknowledge(session, r, "someone", "else", rt.clock.now())
         clock = clock_of(rt)
-        assert await deliver.deliver_due(rt) == 1  # 500
-        assert await deliver.deliver_due(rt) == 0  # backing off
+        assert await receipt_callbacks.deliver_due(rt) == 1  # 500
+        assert await receipt_callbacks.deliver_due(rt) == 0  # backing off
         clock.advance(5)
-        assert await deliver.deliver_due(rt) == 1  # 500 again
+        assert await receipt_callbacks.deliver_due(rt) == 1  # 500 again
         clock.advance(5)
-        assert await deliver.deliver_due(rt) == 0  # second back-off is longer
+        assert await receipt_callbacks.deliver_due(rt) == 0  # second back-off is longer
         clock.advance(10)
-        assert await deliver.deliver_due(rt) == 1
+        assert await receipt_callbacks.deliver_due(rt) == 1
         assert receiver.answered == [500, 500, 200]
         assert receiver.received[0]["acknowledged_by_device"] == "phone"
     view = receipts.view(await row(rt, receipt), rt.clock.now())
@@ -172,7 +171,7 @@ async def test_callback_refused_at_call_time_is_not_made(rt: Runtime) -> None:
             await receipts.acknowledge(session, r, ann.user_key, "phone", rt.clock.now())
         # The operator withdrew the permission: the address is checked again when calling.
         rt.settings = rt.settings.model_copy(update={"callback_allow_private": False})
-        assert await deliver.deliver_due(rt) == 1
+        assert await receipt_callbacks.deliver_due(rt) == 1
         assert receiver.answered == []
     async with rt.sessions() as session:
         cb = await session.get(ReceiptCallback, r.id)
@@ -188,18 +187,18 @@ async def test_retention_keeps_open_receipt_messages_and_purges_after_a_week(
     async with rt.sessions() as session, session.begin():
         await session.execute(Message.__table__.update().values(dispatched_at=rt.clock.now()))
         await session.execute(delete(Delivery))
-    assert await retention.purge(rt) == (0, 0)  # open: the message row must stay
+    assert await receipt_timer.purge(rt) == (0, 0)  # open: the message row must stay
     clock = clock_of(rt)
     clock.advance(60)
-    await ticker.tick(rt)
+    await receipt_timer.tick(rt)
     clock.advance(30)
-    await ticker.tick(rt)
+    await receipt_timer.tick(rt)
     assert (await row(rt, receipt)).closed_at is not None
-    assert await retention.purge(rt) == (1, 0)  # closed: the message goes
+    assert await receipt_timer.purge(rt) == (1, 0)  # closed: the message goes
     clock.advance(timedelta(days=7).total_seconds() - 60)
-    assert await retention.purge(rt) == (0, 0)
+    assert await receipt_timer.purge(rt) == (0, 0)
     clock.advance(120)
-    assert await retention.purge(rt) == (0, 1)
+    assert await receipt_timer.purge(rt) == (0, 1)
     async with rt.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ReceiptMessage)) == 0
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from overpush.delivery.retention import sweep
 from overpush.models import App, Delivery, Device, Message
 from overpush.runtime import Runtime
 from sqlalchemy import func, select
 
-from services.dispatcher.retention import sweep
 from tests.factories import make_app, make_user
 
 

@@ -5,12 +5,13 @@ the timer survives a restart and two replicas never send one twice."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from overpush import scheduled_timer
 from overpush.clock import FixedClock, unix
 from overpush.db import migrate
 from overpush.ids import device_id
@@ -21,11 +22,11 @@ from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import func, select, update
 
-from services.receipts import scheduled
 from services.runner import Runner
 from tests.checks import count
 from tests.factories import Account, image_bytes, make_app, make_user, person
 from tests.services.receipts_helpers import START, clocked_server, fast
+from tests.waiting import until_awaited
 
 HOUR = 3600
 
@@ -35,18 +36,6 @@ async def clocked(settings: Settings) -> AsyncIterator[tuple[Runner, FixedClock]
     clock = FixedClock(START)
     async with clocked_server(fast(settings), clock) as runner:
         yield runner, clock
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Wait for the timer loop (real time) to act on the fixed clock's moment."""
-    try:
-        async with asyncio.timeout(20):
-            while True:
-                if await check():
-                    return
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"not in 20 s: {what}") from None
 
 
 async def _used(rt: Runtime) -> int:
@@ -145,7 +134,7 @@ async def test_cancel_refusal_and_bad_input(
             r = await http.get(f"{base_url}/1/scheduled.json", params={"token": token})
             return any(s["status"] == "refused" for s in r.json()["scheduled"])
 
-        await eventually(refused, "the over-quota message is refused")
+        await until_awaited(refused, "the over-quota message is refused")
         r = await http.get(f"{base_url}/1/scheduled.json", params={"token": token})
         status = {s["id"]: (s["status"], s.get("refusal")) for s in r.json()["scheduled"]}
         assert status == {
@@ -170,11 +159,12 @@ async def test_the_timer_survives_a_restart_of_its_process(
         assert r.status_code == 200, r.text
     clock.advance(2 * HOUR)  # due while nothing runs
     async with clocked_server(s, clock) as second:
-        async def arrived() -> bool:
-            return await count(second.rt, Message) == 1
-
-        await eventually(arrived, "the restarted process sends it")
-        assert [m["message"] for m in await ann.device.download(http)] == ["after the restart"]
+        # The timer commits the message; the dispatcher queues it for the device after that,
+        # from the event: wait for the device's copy, not for the message row.
+        got = await until_awaited(lambda: ann.device.download(http),
+                                  "the restarted process sends it to the device")
+        assert [m["message"] for m in got] == ["after the restart"]
+        assert await count(second.rt, Message) == 1
         assert await _used(second.rt) == 1
 
 
@@ -202,7 +192,7 @@ async def test_two_replicas_never_send_one_twice(pg_url: str) -> None:
                                    "send_at": str(unix(START) + 60)})
             assert (await accept(a, draft, f"req-{i}")).scheduled
         clock.advance(timedelta(seconds=60).total_seconds())
-        counts = await asyncio.gather(*(scheduled.tick(rt, limit=7) for rt in (a, b) * 12))
+        counts = await asyncio.gather(*(scheduled_timer.tick(rt, limit=7) for rt in (a, b) * 12))
         assert sum(counts) == 60
         async with a.sessions() as session:
             sent = (await session.scalars(select(Message.request_id))).all()
@@ -229,10 +219,10 @@ async def test_finished_messages_and_closed_dedup_keys_are_purged(settings: Sett
         clock = rt.clock
         assert isinstance(clock, FixedClock)
         clock.advance(60)
-        assert await scheduled.tick(rt) == 1  # the first goes out; the second waits
+        assert await scheduled_timer.tick(rt) == 1  # the first goes out; the second waits
         clock.advance(8 * 86400)  # the second is overdue but nothing ticks here: it waits
         # Sent 8 days ago: gone; pending: kept. Key "k" closed a week ago: gone; "long": open.
-        assert await scheduled.purge(rt) == (1, 1)
+        assert await scheduled_timer.purge(rt) == (1, 1)
         assert await count(rt, ScheduledMessage) == 1 and await count(rt, DedupKey) == 1
     finally:
         await rt.close()

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from overpush import team_sms
 from overpush.clock import FixedClock
 from overpush.models import SmsAlert
 from overpush.settings import Settings
@@ -13,7 +14,6 @@ from overpush.sms import provider_of
 from sqlalchemy import select
 
 from services.admin import teams as admin_teams
-from services.receipts import sms
 from services.runner import Runner
 from testkit.servers import running
 from tests.callback_receiver import Receiver
@@ -64,20 +64,20 @@ async def test_sms_sent_once_and_only_without_acknowledgement(
             receipts[dev.email] = r.json()["receipt"]
 
         clock.advance(119)
-        assert await sms.tick(rt, provider) == 0  # not due yet
+        assert await team_sms.tick(rt, provider) == 0  # not due yet
         r = await http.post(f"{base_url}/1/receipts/{receipts[bob.email]}/acknowledge.json",
                             data={"secret": bob.secret, "device_id": bob.device_id})
         assert r.status_code == 200, r.text
 
         clock.advance(1)
-        assert await sms.tick(rt, provider) == 2  # ann's and bob's timers; solo has none
+        assert await team_sms.tick(rt, provider) == 2  # ann's and bob's timers; solo has none
         [text] = receiver.received
         assert text["to"] == "+15555550101" and text["from"] == "+15550000000"
         assert text["body"] == "Pager: db1 - is down (not acknowledged)"
         assert text["_auth"] == "Bearer sekrit"
 
         clock.advance(600)
-        assert await sms.tick(rt, provider) == 0
+        assert await team_sms.tick(rt, provider) == 0
         assert len(receiver.received) == 1  # once
         async with rt.sessions() as session:
             outcomes = sorted((await session.scalars(select(SmsAlert.outcome))).all())
@@ -104,14 +104,14 @@ async def test_failed_sms_is_tried_again_then_sent_once(
             "retry": "60", "expire": "3600"})
         assert r.status_code == 200, r.text
         clock.advance(30)
-        assert await sms.tick(rt, provider) == 1
+        assert await team_sms.tick(rt, provider) == 1
         assert receiver.answered == [500] and receiver.received == []
         clock.advance(30)
-        assert await sms.tick(rt, provider) == 0  # retried a minute after the failure
+        assert await team_sms.tick(rt, provider) == 0  # retried a minute after the failure
         clock.advance(30)
-        assert await sms.tick(rt, provider) == 1
+        assert await team_sms.tick(rt, provider) == 1
         assert [t["body"] for t in receiver.received] == ["Pager: down (not acknowledged)"]
         clock.advance(600)
-        assert await sms.tick(rt, provider) == 0
+        assert await team_sms.tick(rt, provider) == 0
         assert len(receiver.received) == 1
         await ann.close()

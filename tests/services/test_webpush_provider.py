@@ -14,10 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from overpush import webpush
 from overpush.delivery.alerting import Alert
 from overpush.delivery.fanout import Target
+from overpush.delivery.push import Outcome, PhoneMessage, Push, Result
 from overpush.runtime import Runtime
 
-from services.dispatcher.providers.base import Outcome, Push, Result, retry_after_seconds
-from services.dispatcher.providers.phone import PhoneMessage
+from services.dispatcher.providers.base import retry_after_seconds
 from services.dispatcher.providers.webpush import (
     WebPushProvider,
     classify,

@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 document of /1/: paths, methods and path parameters from the FastAPI
-routes; parameters, limits, answers and examples from the hand-kept table (`operations`),
-because the routes read their parameters by hand (query, form, multipart or JSON alike)."""
+routes; parameters, limits and answers from the hand-kept table (`operations`), because the
+routes read their parameters by hand (query, form, multipart or JSON alike); examples from real
+calls (`examples`)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from typing import Any
 from fastapi.openapi.utils import get_openapi
 from starlette.routing import BaseRoute
 
+from services.api.reference.examples import answer_of, path_params_of, request_of
 from services.api.reference.operations import OPERATIONS
-from services.api.reference.shapes import COMPONENTS, Op, ok_schema
+from services.api.reference.shapes import COMPONENTS, LIMIT_HEADERS, Op, ok_schema
 
 TAG_ORDER = ("Pushover API", "Groups", "Licences", "Subscriptions", "Teams", "Open Client API",
              "Overpush additions")
-EXAMPLE_REQUEST = "5042853c-402d-4a18-abcb-168734a801de"
 BODY_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "application/json")
 COMMON_ERRORS = {413: "the request body is larger than allowed",
                  429: "too many requests; see the limit headers",
@@ -63,7 +64,8 @@ def operation_id(method: str, path: str) -> str:
 
 def operation(method: str, path: str, generated: dict[str, Any],
               entry: Op | None) -> dict[str, Any]:
-    path_params = [_path_param(p) for p in generated.get("parameters", [])
+    name = f"{method.upper()} {path}"
+    path_params = [_path_param(p, path_params_of(name)) for p in generated.get("parameters", [])
                    if p.get("in") == "path"]
     out: dict[str, Any] = {
         "operationId": operation_id(method, path),
@@ -79,55 +81,61 @@ def operation(method: str, path: str, generated: dict[str, Any],
         out["responses"] = {"200": {"description": "not documented yet"}}
         return out
     out["tags"] = [entry.tag]
-    query, body = _params(method, entry)
+    query, body = _params(method, entry, request_of(name))
     out["parameters"] = path_params + query
     if body is not None:
         out["requestBody"] = body
-    out["responses"] = _responses(entry)
+    out["responses"] = _responses(entry, name)
     return out
 
 
-def _path_param(p: dict[str, Any]) -> dict[str, Any]:
+def _path_param(p: dict[str, Any], examples: dict[str, str]) -> dict[str, Any]:
+    example = {"example": examples[p["name"]]} if p["name"] in examples else {}
     return {"name": p["name"], "in": "path", "required": True,
-            "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200}, **example}
 
 
-def _params(method: str, entry: Op) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def _params(method: str, entry: Op, example: dict[str, Any]
+            ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     if method == "get" or not entry.params:
         return [{"name": p.name, "in": "query", "required": p.required,
                  "description": p.description, "schema": p.schema,
-                 **({"example": p.example} if p.example is not None else {})}
+                 **({"example": example[p.name]} if p.name in example else {})}
                 for p in entry.params], None
     schema: dict[str, Any] = {
         "type": "object",
-        "properties": {p.name: {**p.schema, "description": p.description,
-                                **({"examples": [p.example]} if p.example is not None else {})}
+        "properties": {p.name: {**p.schema, "description": p.description}
                        for p in entry.params},
     }
     required = [p.name for p in entry.params if p.required]
     if required:
         schema["required"] = required
-    example = {p.name: p.example for p in entry.params if p.example is not None}
     content = {t: {"schema": schema, **({"example": example} if example else {})}
                for t in BODY_TYPES}
     return [], {"required": bool(required), "content": content}
 
 
-def _responses(entry: Op) -> dict[str, Any]:
+def _example(op: str, status: int) -> dict[str, Any]:
+    body = answer_of(op, status)
+    return {} if body is None else {"example": body}
+
+
+def _responses(entry: Op, op: str) -> dict[str, Any]:
     ok = ok_schema(entry.answer)
-    example = {**entry.example, "status": 1, "request": EXAMPLE_REQUEST}
     if entry.answer_type == "application/json":
-        content: dict[str, Any] = {"application/json": {"schema": ok, "example": example}}
+        content: dict[str, Any] = {"application/json": {"schema": ok, **_example(op, 200)}}
     else:
         content = {entry.answer_type: {"schema": {"type": "string", "format": "binary"}}}
     out: dict[str, Any] = {"200": {"description": "done", "content": content}}
+    if entry.limit_headers:
+        out["200"]["headers"] = LIMIT_HEADERS
     for status in entry.errors:
         shape: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
         if status == 400 and entry.error_schema != "Error":
             # A bad credential is refused in the plain envelope before the fields are read.
             shape = {"anyOf": [{"$ref": f"#/components/schemas/{entry.error_schema}"}, shape]}
         out[str(status)] = {"description": "refused: the answer says why", "content": {
-            "application/json": {"schema": shape}}}
+            "application/json": {"schema": shape, **_example(op, status)}}}
     for status, why in COMMON_ERRORS.items():
         out[str(status)] = {"description": why, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

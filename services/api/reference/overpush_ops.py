@@ -9,8 +9,8 @@ from services.api.reference.shapes import KEY, SECRET, TOKEN, Op, P, flag, integ
 
 T = "Overpush additions"
 OBJS: dict[str, Any] = {"type": "array", "items": {"type": "object"}}
-USER = key("user", "a user or group key", example="uQiRzpo4DXghDmr9QzzfQu27cmVRsG")
-EMAIL = text("email", "the person's e-mail address", 320, True, "new@example.com")
+USER = key("user", "a user or group key")
+EMAIL = text("email", "the person's e-mail address", 320, True)
 
 OPS: dict[str, Op] = {
     "GET /1/aliases.json": Op(
@@ -41,7 +41,7 @@ OPS: dict[str, Op] = {
         "Withdraw a pending invitation", [TOKEN, EMAIL], tag="Teams"),
     "GET /1/webpush/key.json": Op(
         "The server's Web Push (VAPID) public key", [], {"public_key": {"type": "string"}},
-        tag=T),
+        errors=(), tag=T),  # no parameters: nothing to refuse
     "POST /1/devices/{device_id}/webpush.json": Op(
         "Store or remove a desktop device's Web Push subscription", [
             SECRET, text("endpoint", "the push service URL (empty: remove)", 2048),
@@ -52,22 +52,25 @@ OPS: dict[str, Op] = {
         "Resolve a dedup key", [
             TOKEN, key("user", "only this recipient's message", False),
             text("message", "a resolution message to send", 1024),
-            text("title", "its title", 250)], {"resolved": {"type": "integer"}}, tag=T),
+            text("title", "its title", 250)], {"resolved": {"type": "integer"}}, tag=T,
+        limit_headers=True),
     "GET /1/scheduled.json": Op(
         "List scheduled messages", [TOKEN], {"scheduled": OBJS}, tag=T),
     "POST /1/scheduled/{scheduled_id}/cancel.json": Op(
         "Cancel a scheduled message", [TOKEN], tag=T),
     "GET /1/heartbeats.json": Op(
-        "List heartbeat monitors", [TOKEN], {"heartbeats": OBJS}, tag=T),
+        "List heartbeat monitors", [TOKEN], {"heartbeats": OBJS}, tag=T,
+        limit_headers=True),
     "POST /1/heartbeats.json": Op(
         "Create a heartbeat monitor", [
-            TOKEN, USER, text("name", "1-100 characters", 100, True, "nightly backup"),
-            integer("period", "seconds between pings", 1, required=True, example=86400),
-            integer("grace", "seconds of slack after a missed period", 0, example=3600),
+            TOKEN, USER, text("name", "1-100 characters", 100, True),
+            integer("period", "seconds between pings", 1, required=True),
+            integer("grace", "seconds of slack after a missed period", 0),
             text("message", "the alert's text", 1024), integer("priority", "-2 to 2", -2, 2),
             integer("retry", "priority 2", 30), integer("expire", "priority 2", 1, 10800),
             text("sound", "the alert's sound", 20)],
-        {"heartbeat": {"type": "string"}, "ping_url": {"type": "string"}}, tag=T),
+        {"heartbeat": {"type": "string"}, "ping_url": {"type": "string"}}, tag=T,
+        limit_headers=True),
     "GET /1/heartbeats/{key}/ping.json": Op(
         "Ping a heartbeat", [], {"state": {"type": "string"}, "stored": {"type": "integer"}},
         tag=T),
@@ -75,18 +78,20 @@ OPS: dict[str, Op] = {
         "Ping a heartbeat", [], {"state": {"type": "string"}, "stored": {"type": "integer"}},
         tag=T),
     "POST /1/heartbeats/{key}/delete.json": Op(
-        "Delete a heartbeat monitor", [TOKEN], tag=T),
+        "Delete a heartbeat monitor", [TOKEN], tag=T, limit_headers=True),
     "GET /1/escalations.json": Op(
-        "List escalation policies", [TOKEN], {"escalations": OBJS}, tag=T),
+        "List escalation policies", [TOKEN], {"escalations": OBJS}, tag=T,
+        limit_headers=True),
     "POST /1/escalations.json": Op(
         "Create an escalation policy", [
-            TOKEN, text("name", "1-100 characters", 100, True, "on call"),
+            TOKEN, text("name", "1-100 characters", 100, True),
             P("levels", 'a JSON list of {"user": KEY, "after": SECONDS}', {"type": "string"},
-              True, '[{"user": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "after": 0}]')],
-        {"escalation": {"type": "string"}}, tag=T),
+              True)],
+        {"escalation": {"type": "integer", "description": "the policy's id"}}, tag=T,
+        limit_headers=True),
     "POST /1/escalations/{policy}/delete.json": Op(
-        "Delete an escalation policy", [TOKEN], tag=T),
+        "Delete an escalation policy", [TOKEN], tag=T, limit_headers=True),
     "GET /1/requests/{request}.json": Op(
         "Delivery status of a request", [TOKEN], {"recipients": OBJS},
-        tag=T),
+        tag=T, limit_headers=True),
 }

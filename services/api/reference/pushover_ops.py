@@ -7,21 +7,22 @@ from typing import Any
 
 from services.api.reference.shapes import KEY, TOKEN, Op, flag, integer, key, text
 
-USER = key("user", "a user or group key; up to 50 comma-separated user keys",
-           example="uQiRzpo4DXghDmr9QzzfQu27cmVRsG")
-DEVICE = text("device", "device names (1-25 of A-Z a-z 0-9 _ -), comma-separated", 1000,
-              example="laptop")
+USER = key("user", "a user or group key; up to 50 comma-separated user keys")
+DEVICE = text("device", "device names (1-25 of A-Z a-z 0-9 _ -), comma-separated", 1000)
 LIMIT_HEADERS = "X-Limit-App-Limit, X-Limit-App-Remaining and X-Limit-App-Reset headers"
 RECEIPT_VIEW: dict[str, Any] = {p: {"type": "integer"} for p in (
     "acknowledged", "acknowledged_at", "last_delivered_at", "expired", "expires_at",
     "called_back", "called_back_at")}
 RECEIPT_VIEW["acknowledged_by"] = {"type": "string"}
+# Overpush: a dedup resolution (POST /1/dedup/{key}/resolve.json) stopped the re-alerts.
+RECEIPT_VIEW["resolved"] = {"type": "integer", "enum": [0, 1]}
+RECEIPT_VIEW["resolved_at"] = {"type": "integer"}
 RECEIPT_VIEW["acknowledged_by_device"] = {"type": "string"}
 
 MESSAGE_PARAMS = [
     TOKEN, USER,
-    text("message", "the message; HTML when html=1", 1024, True, "Backup finished"),
-    text("title", "the title (default: the application's name)", 250, example="nightly"),
+    text("message", "the message; HTML when html=1", 1024, True),
+    text("title", "the title (default: the application's name)", 250),
     DEVICE,
     text("url", "a supplementary URL (http, https or an app scheme; never javascript:)", 512),
     text("url_title", "the URL's title", 100),
@@ -53,36 +54,30 @@ MESSAGE_PARAMS = [
 OPS: dict[str, Op] = {
     "POST /1/messages.json": Op(
         "Send a message", MESSAGE_PARAMS,
-        {"receipt": {**KEY, "description": "priority 2 only"}},
-        {"receipt": "rLqVuqTRh62UzxtmqiaLzQmVcPgiCy"},
+        {"receipt": {**KEY, "description": "priority 2 only"},
+         "scheduled": {"type": "string", "description": "with send_at: the scheduled "
+                       "message's id (GET /1/scheduled.json)"}},
         (400,),
         description="Sends one message to a user or group (spec §1). Answers with the "
                     f"application's {LIMIT_HEADERS}. Also multipart/form-data with an "
-                    "`attachment` file part (at most 5 MiB)."),
+                    "`attachment` file part (at most 5 MiB).", limit_headers=True),
     "GET /1/receipts/{receipt}.json": Op(
-        "Poll an emergency receipt", [TOKEN], RECEIPT_VIEW,
-        {"acknowledged": 0, "acknowledged_at": 0, "acknowledged_by": "",
-         "acknowledged_by_device": "", "last_delivered_at": 1764496000, "expired": 0,
-         "expires_at": 1764499600, "called_back": 0, "called_back_at": 0}),
+        "Poll an emergency receipt", [TOKEN], RECEIPT_VIEW),
     "POST /1/receipts/{receipt}/cancel.json": Op(
         "Cancel an emergency's re-alerts", [TOKEN]),
     "POST /1/receipts/cancel_by_tag/{tag}.json": Op(
-        "Cancel every emergency with a tag", [TOKEN], {"canceled": {"type": "integer"}},
-        {"canceled": 2}),
+        "Cancel every emergency with a tag", [TOKEN], {"canceled": {"type": "integer"}}),
     "GET /1/sounds.json": Op(
         "The sounds an application may use", [TOKEN],
-        {"sounds": {"type": "object", "additionalProperties": {"type": "string"}}},
-        {"sounds": {"pushover": "Pushover (default)", "bike": "Bike"}}),
+        {"sounds": {"type": "object", "additionalProperties": {"type": "string"}}}),
     "POST /1/users/validate.json": Op(
         "Check a user or group key", [TOKEN, USER, DEVICE],
         {"group": {"type": "integer"}, "devices": {"type": "array",
                                                    "items": {"type": "string"}},
-         "licenses": {"type": "array", "items": {"type": "string"}}},
-        {"group": 0, "devices": ["laptop"], "licenses": ["Desktop"]}),
+         "licenses": {"type": "array", "items": {"type": "string"}}}),
     "GET /1/apps/limits.json": Op(
         "The application's monthly allowance", [TOKEN],
-        {p: {"type": "integer"} for p in ("limit", "remaining", "reset")},
-        {"limit": 7500, "remaining": 7496, "reset": 1767225600}),
+        {p: {"type": "integer"} for p in ("limit", "remaining", "reset")}, limit_headers=True),
     "POST /1/glances.json": Op(
         "Update a glance (widget fields)", [
             TOKEN, USER, text("device", "one device name (default: all)", 25),
@@ -93,16 +88,13 @@ OPS: dict[str, Op] = {
     "GET /1/groups.json": Op(
         "The application owner's groups", [TOKEN],
         {"groups": {"type": "array", "items": {"type": "object"}}},
-        {"groups": [{"group": "gznej3rKEVAvPUxu9vvNnqpmZpokzF", "name": "Ops"}]},
         tag="Groups"),
     "POST /1/groups.json": Op(
-        "Create a group", [TOKEN, text("name", "1-100 characters", 100, True, "Ops")],
-        {"group": KEY}, {"group": "gznej3rKEVAvPUxu9vvNnqpmZpokzF"}, tag="Groups"),
+        "Create a group", [TOKEN, text("name", "1-100 characters", 100, True)],
+        {"group": KEY}, tag="Groups"),
     "GET /1/groups/{key}.json": Op(
         "A group's name and members", [TOKEN],
         {"name": {"type": "string"}, "users": {"type": "array", "items": {"type": "object"}}},
-        {"name": "Ops", "users": [{"user": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "device": None,
-                                    "memo": "", "disabled": False}]},
         tag="Groups"),
     "POST /1/groups/{key}/add_user.json": Op(
         "Add a user to a group", [TOKEN, USER, text("device", "one device only", 25),
@@ -125,22 +117,20 @@ OPS: dict[str, Op] = {
         [TOKEN, USER, text("device", "the membership of this device only", 25)],
         tag="Groups"),
     "POST /1/groups/{key}/rename.json": Op(
-        "Rename a group", [TOKEN, text("name", "1-100 characters", 100, True, "On call")],
+        "Rename a group", [TOKEN, text("name", "1-100 characters", 100, True)],
         tag="Groups"),
     "POST /1/licenses/assign.json": Op(
         "Assign a licence credit", [
             TOKEN, key("user", "the user's key (or email)", False),
             text("email", "a person's e-mail (claimed at sign-up)", 320),
             text("os", "Android, iOS or Desktop (default: any)", 10)],
-        {"credits": {"type": "integer"}}, {"credits": 4}, tag="Licences"),
+        {"credits": {"type": "integer"}}, tag="Licences"),
     "GET /1/licenses.json": Op(
-        "Licence credits left", [TOKEN], {"credits": {"type": "integer"}}, {"credits": 5},
-        tag="Licences"),
+        "Licence credits left", [TOKEN], {"credits": {"type": "integer"}}, tag="Licences"),
     "POST /1/subscriptions/migrate.json": Op(
         "Turn a user key into a subscription key", [
             TOKEN, text("subscription", "the subscription code", 30, True),
             USER, text("device_name", "one device only", 25),
             text("sound", "the subscription's sound", 20)],
-        {"subscribed_user_key": KEY}, {"subscribed_user_key": "uz4ajbnzm2bvkw4a9h2k8jhaiyhm1p"},
-        tag="Subscriptions"),
+        {"subscribed_user_key": KEY}, tag="Subscriptions"),
 }

@@ -15,10 +15,11 @@ from aioapns.common import NotificationResult
 from aioapns.connection import APNsProductionClientProtocol
 from aioapns.exceptions import ConnectionClosed, ConnectionError, MaxAttemptsExceeded
 from overpush import platforms
+from overpush.delivery.push import Outcome, PhoneMessage, Push, Result
 from overpush.settings import Settings
 
-from services.dispatcher.providers.base import Outcome, Push, Result, unsendable
-from services.dispatcher.providers.phone import PhoneMessage, content, fit
+from services.dispatcher.providers.base import unsendable
+from services.dispatcher.providers.phone import content, fit
 
 log = logging.getLogger(__name__)
 # Apple's answers that mean the token will never work again: stop using it (sygnal's set,

@@ -2,42 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from overpush.delivery.fanout import Target
-
-if TYPE_CHECKING:
-    from services.dispatcher.providers.phone import PhoneMessage
-
-
-class Outcome(enum.Enum):
-    DELIVERED = "delivered"
-    RETRY = "retry"
-    GONE = "gone"
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True)
-class Result:
-    """An Outcome with what the vendor said: a RETRY may carry its Retry-After."""
-
-    outcome: Outcome
-    retry_after: float | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Push:
-    target: Target
-    message_id: int
-    priority: int
-    phone: PhoneMessage | None = None  # what payload channels carry; None for a nudge
-    realert: bool = False  # an emergency's repeated alert (a browser notifies again)
+from overpush.delivery.push import Outcome, Push, Result
 
 
 class Provider(Protocol):
@@ -48,10 +18,6 @@ class Provider(Protocol):
     async def send(self, pushes: Sequence[Push]) -> Sequence[Outcome | Result]: ...
 
     async def close(self) -> None: ...
-
-
-def as_result(answer: Outcome | Result) -> Result:
-    return answer if isinstance(answer, Result) else Result(answer)
 
 
 def unsendable(push: Push) -> Result | None:

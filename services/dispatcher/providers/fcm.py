@@ -13,17 +13,12 @@ from typing import Any
 import httpx
 from google.auth.exceptions import GoogleAuthError
 from overpush import platforms
+from overpush.delivery.push import Outcome, PhoneMessage, Push, Result
 from overpush.settings import Settings
 
-from services.dispatcher.providers.base import (
-    Outcome,
-    Push,
-    Result,
-    retry_after_seconds,
-    unsendable,
-)
+from services.dispatcher.providers.base import retry_after_seconds, unsendable
 from services.dispatcher.providers.google_auth import AccessTokens
-from services.dispatcher.providers.phone import PhoneMessage, content, fit
+from services.dispatcher.providers.phone import content, fit
 
 log = logging.getLogger(__name__)
 MAX_TTL = 2_419_200  # 28 days, FCM's largest

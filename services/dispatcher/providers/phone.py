@@ -4,37 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from overpush.crypto import seal
-from overpush.delivery.alerting import Alert
+from overpush.delivery.push import PhoneMessage
 
 MAX_PAYLOAD = 4096  # bytes: APNs' limit for alerts, and FCM's for a message's data
 ELLIPSIS = "…"
-
-
-@dataclass(frozen=True)
-class PhoneMessage:
-    token: str  # the APNs device token or FCM registration token
-    device_id: str  # public id; also the encryption's associated data
-    key: str | None  # the device's AES key when it asked for encryption
-    message_id: int
-    title: str
-    body: str
-    url: str | None
-    badge: int  # messages waiting in the device's queue
-    alert: Alert
-    ttl: int | None  # seconds until the message expires (Pushover's ttl), None: no expiry
-    attempts: int = 0  # tries counted so far: 0 for a first push, n for the n-th (claimed)
-    # What a browser's notification shows besides (Web Push builds its payload from these).
-    app: str = ""
-    app_id: int = 0
-    url_title: str | None = None
-    html: bool = False
-    sent_at: int = 0  # the message's `date`, Unix seconds
-    receipt: str | None = None  # an emergency's receipt: acknowledged from the notification
-    encrypted: bool = False  # end-to-end encrypted by the sender (encrypted=1): fields as sent
-    attachment: str | None = None  # the image's URL (GET with secret and device_id)
 
 
 def content(pm: PhoneMessage, body: str, truncated: bool) -> dict[str, str]:

@@ -30,17 +30,11 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import ec
 from overpush import callbacks, platforms, webpush
 from overpush.clock import monotonic
+from overpush.delivery.push import Outcome, PhoneMessage, Push, Result
 from overpush.runtime import Runtime
 from py_vapid import Vapid02
 
-from services.dispatcher.providers.base import (
-    Outcome,
-    Push,
-    Result,
-    retry_after_seconds,
-    unsendable,
-)
-from services.dispatcher.providers.phone import PhoneMessage
+from services.dispatcher.providers.base import retry_after_seconds, unsendable
 
 log = logging.getLogger(__name__)
 MAX_BODY = 4096  # what push services accept, encrypted

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 from overpush import platforms
 from overpush.bus import Bus
+from overpush.delivery.push import Outcome, Push
 from overpush.events import DevicesNudged
-
-from services.dispatcher.providers.base import Outcome, Push
 
 
 class WebSocketProvider:

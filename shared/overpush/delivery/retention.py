@@ -3,21 +3,20 @@
 Syncing deletes a device's messages at once (update_highest_message); this job deletes what
 is never synced. Each pass is a series of bounded DELETEs (so no lock is held long), and on
 PostgreSQL each batch skips rows another replica is deleting (FOR UPDATE SKIP LOCKED), so any
-number of dispatchers can run it.
+number of dispatchers can run it. The dispatcher service runs `sweep` on its interval.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from overpush.background import Background
+from sqlalchemy import Select, delete, exists, select
+
 from overpush.models import Delivery, Message
 from overpush.runtime import Runtime
-from sqlalchemy import Select, delete, exists, select
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +59,3 @@ async def _drain(rt: Runtime, table: Any, ids: Select[Any]) -> int:
         total += n
         if n < batch:
             return total
-
-
-class RetentionLoop(Background):
-    task_name = "retention"
-
-    def __init__(self, rt: Runtime) -> None:
-        self._rt = rt
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await sweep(self._rt)
-            except Exception:  # e.g. the database is briefly away; the next pass catches up
-                log.exception("retention pass failed")
-            await asyncio.sleep(self._rt.settings.retention_interval)

@@ -1,5 +1,5 @@
-"""One tick of the emergency timer: claim due receipts, advance their schedule, announce
-the re-alerts, all in one transaction.
+"""The emergency timer's steps: one tick (claim due receipts, advance their schedule, announce
+the re-alerts, all in one transaction) and the retention of closed receipts.
 
 The schedule lives in the database, so it survives restarts. Several receipts services may
 tick at once: on PostgreSQL each claims its rows with FOR UPDATE SKIP LOCKED, so a due receipt
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import delete, exists, select
+
 from overpush import outbox
 from overpush.events import ReceiptsRetryDue
-from overpush.models import Receipt
-from overpush.receipts import on_due
+from overpush.models import Delivery, Message, Receipt, ReceiptMessage
+from overpush.receipts import RETENTION, on_due
 from overpush.runtime import Runtime
-from sqlalchemy import select
 
 BATCH = 500
 
@@ -51,3 +52,24 @@ async def tick(rt: Runtime, *, limit: int = BATCH,
     if alerted:
         rt.outbox_wakeup.set()
     return len(rows)
+
+
+async def purge(rt: Runtime) -> tuple[int, int]:
+    """Receipts go a week after they close; their messages once no device holds them.
+    Returns (messages, receipts) deleted."""
+    now = rt.clock.now()
+    async with rt.sessions() as session, session.begin():
+        # Message rows were kept while their receipt was open, even after every device had
+        # deleted its copy; once it closes nothing needs them.
+        messages = await session.execute(delete(Message).where(
+            Message.id.in_(select(ReceiptMessage.message_id)
+                           .join(Receipt, Receipt.id == ReceiptMessage.receipt_id)
+                           .where(Receipt.closed_at.is_not(None))),
+            Message.dispatched_at.is_not(None),
+            ~exists().where(Delivery.message_id == Message.id),
+        ).execution_options(synchronize_session=False))
+        gone = await session.execute(
+            delete(Receipt).where(Receipt.closed_at < now - RETENTION)
+            .execution_options(synchronize_session=False)
+        )
+    return int(getattr(messages, "rowcount", 0) or 0), int(getattr(gone, "rowcount", 0) or 0)

@@ -1,4 +1,4 @@
-"""Callback deliveries: claim due ones with a lease, POST outside the transaction, record.
+"""Receipt callbacks: claim due ones with a lease, POST outside the transaction, record.
 
 A claim moves the row's next_attempt_at a lease ahead, so a receipts service that dies
 mid-POST leaves it to be retried after the lease; a failure backs off; success sets
@@ -12,11 +12,12 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import select, update
+
 from overpush import callbacks
 from overpush.clock import unix
 from overpush.models import Receipt, ReceiptCallback
 from overpush.runtime import Runtime
-from sqlalchemy import select, update
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,6 @@
-"""One tick of the scheduled-message timer: claim the due messages and hand them to the
-intake, in one transaction, so a message goes out exactly once.
+"""The scheduled-message timer: claim the due messages and hand them to the intake, in one
+transaction, so a message goes out exactly once (see overpush.scheduled for the rules). Kept
+apart from them because it sends through the intake, which itself schedules.
 
 Several receipts services may tick at once: on PostgreSQL each claims its rows with FOR
 UPDATE SKIP LOCKED (as the emergency timer does), and the intake's rows, receipt, quota and

@@ -1,6 +1,6 @@
 """Status callbacks (issue 17 §6): claim due ones with a lease, POST the JSON signed with the
 application's secret(s) outside the transaction, record. Back-off as for receipt callbacks
-(deliver.next_delay); a URL that stops passing the outbound checks is given up."""
+(receipt_callbacks.next_delay); a URL that stops passing the outbound checks is given up."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import select, update
+
 from overpush import callbacks, delivery_status
 from overpush.clock import unix
 from overpush.models import App, StatusCallback
+from overpush.receipt_callbacks import LEASE, next_delay
 from overpush.runtime import Runtime
-from sqlalchemy import select, update
-
-from services.receipts.deliver import LEASE, next_delay
 
 log = logging.getLogger(__name__)
 CLAIM = 16
@@ -83,8 +83,3 @@ async def deliver_due(rt: Runtime) -> int:
 async def purge(rt: Runtime) -> int:
     async with rt.sessions() as session, session.begin():
         return await delivery_status.purge(session, rt.clock.now(), rt.settings.retention_days)
-
-
-async def deliver_due_more(rt: Runtime) -> bool:
-    """One step of the loop: True when a full claim was due (go again at once)."""
-    return await deliver_due(rt) >= CLAIM

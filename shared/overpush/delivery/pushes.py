@@ -2,23 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush import platforms, receipts
 from overpush.attachments import attachment_url
 from overpush.clock import unix
 from overpush.delivery.alerting import Prefs, decide
 from overpush.delivery.fanout import Target
+from overpush.delivery.push import PhoneMessage, Push
 from overpush.models import App, Attachment, Delivery, Device, Message, User
 from overpush.runtime import Runtime
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.dispatcher.providers.base import Push
-from services.dispatcher.providers.phone import PhoneMessage
 
 
-async def load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -> list[Push]:
+async def of_messages(session: AsyncSession, rt: Runtime, message_ids: Sequence[int]
+                      ) -> list[Push]:
+    """A push for every queued row of these messages (a redelivered MessageAccepted must
+    still wake the devices, so not only the rows queued just now)."""
+    return await _load(session, rt, Delivery.message_id.in_(message_ids))
+
+
+async def of_deliveries(session: AsyncSession, rt: Runtime, delivery_ids: Sequence[int]
+                        ) -> list[Push]:
+    """A push for each of these queue rows (the retries claimed)."""
+    return await _load(session, rt, Delivery.id.in_(delivery_ids))
+
+
+async def of_pairs(session: AsyncSession, rt: Runtime, pairs: Collection[tuple[int, int]]
+                   ) -> list[Push]:
+    """A push for each (device id, message id) still queued (an emergency's re-alert)."""
+    loaded = await _load(session, rt, and_(
+        Delivery.message_id.in_({mid for _, mid in pairs}),
+        Delivery.device_id.in_({device for device, _ in pairs})))
+    return [p for p in loaded if (p.target.id, p.message_id) in pairs]
+
+
+async def _load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -> list[Push]:
     """One Push per delivery matching `where`. A channel that carries the message (a phone
     push) gets its content; disabled devices and devices without a token on such a channel
     get nothing (the device syncs when it is opened); other channels get a nudge."""

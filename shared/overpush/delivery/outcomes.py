@@ -7,15 +7,15 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from sqlalchemy import select, update
+
 from overpush import delivery_status, platforms
+from overpush.delivery.push import Outcome, Push, Result
 from overpush.delivery_status import FAILED, SENT, Change
 from overpush.mailer import Mailer
 from overpush.models import Delivery, Device, User
 from overpush.runtime import Runtime
 from overpush.settings import Settings
-from sqlalchemy import select, update
-
-from services.dispatcher.providers.base import Outcome, Push, Result
 
 log = logging.getLogger(__name__)
 
