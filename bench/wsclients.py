@@ -55,7 +55,8 @@ async def raw_login(kind: str, host: str, port: int, source: str, device_id: str
     if b"permessage-deflate" in head.lower():
         raise RuntimeError("the server accepted permessage-deflate; this client reads plain frames")
     writer.write(masked_text_frame(f"login:{device_id}:{secret}\n"))
-    frame = await reader.readexactly(3)
+    while (frame := await reader.readexactly(3)) == b"\x82\x01#":
+        pass  # a keep-alive round may come between the log-in and its '!'
     if frame != b"\x82\x01!":
         raise RuntimeError(f"expected the binary '!' frame after log-in, got {frame!r}")
     return reader, writer
@@ -72,7 +73,8 @@ async def lib_login(host: str, port: int, source: str, device_id: str, secret: s
                                   ping_interval=ping,
                                   open_timeout=60, local_addr=(source, 0))
     await ws.send(f"login:{device_id}:{secret}\n")
-    frame = await ws.recv()
+    while (frame := await ws.recv()) == b"#":
+        pass
     if frame != b"!":
         raise RuntimeError(f"expected the binary '!' frame after log-in, got {frame!r}")
     return ws
