@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -86,8 +86,12 @@ _INSERT = insert(table_of(OutboxEvent))
 class OutboxRelay(Background):
     task_name = "outbox-relay"
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime,
+                 publish: Callable[[Event], Awaitable[None]] | None = None) -> None:
         self._rt = rt
+        # How an event goes out: the bus by default; the services pass
+        # overpush.presence.publish, which sends a device frame where its devices are held.
+        self._send = publish or rt.bus.publish
 
     async def _run(self) -> None:
         rt = self._rt
@@ -161,4 +165,4 @@ class OutboxRelay(Background):
         log.debug("outbox publish failure", exc_info=exc)
 
     async def _publish(self, row: OutboxEvent) -> None:
-        await self._rt.bus.publish(decode(row.routing_key, row.body))
+        await self._send(decode(row.routing_key, row.body))
