@@ -54,7 +54,7 @@ def delivery_providers(rt: Runtime) -> list[Provider]:
     from services.dispatcher.providers.websocket import WebSocketProvider
 
     built: list[Provider | None] = [
-        WebSocketProvider(rt.bus),
+        WebSocketProvider(rt),
         ApnsProvider.from_settings(rt.settings),
         FcmProvider.from_settings(rt.settings),
         WebPushProvider.from_runtime(rt),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from overpush.presence import Record
 from overpush.runtime import Runtime
 
 from services.api import responses
@@ -45,12 +46,15 @@ PARTS = (messages, client, client_logout, ops, receipts, settings, attachments, 
          web)
 
 
-def create_app(rt: Runtime, connections: Connections | None = None) -> FastAPI:
+def create_app(rt: Runtime, connections: Connections | None = None,
+               record: Record | None = None) -> FastAPI:
+    """The application; `record` is the instance's presence record (ApiService makes one
+    when the bus spans processes)."""
     app = FastAPI(title="Overpush", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = rt
     app.state.connections = Connections(rt.metrics) if connections is None else connections
     # /push is a plain ASGI endpoint; ApiService also routes it ahead of FastAPI (push.py).
-    app.state.push = push.PushEndpoint(rt, app.state.connections)
+    app.state.push = push.PushEndpoint(rt, app.state.connections, record)
     # Most POST /1/messages.json are served ahead of FastAPI too (routes/messages.py).
     app.state.messages = messages.MessagesEndpoint(rt)
     app.add_middleware(PathGuard)  # innermost: the other middleware still wrap its 404

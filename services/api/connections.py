@@ -41,6 +41,10 @@ class Connections:
         self._by_device.setdefault(device_id, set()).add(ws)
         self._metrics.websockets.inc()
 
+    def held(self) -> list[tuple[str, str]]:
+        """Every connection here, as (device id, connection id)."""
+        return [(d, ws.ident) for d, conns in self._by_device.items() for ws in conns]
+
     def holds(self, device_id: str) -> bool:
         return device_id in self._by_device
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Iterator
+from functools import partial
 
 import uvicorn
 from fastapi import FastAPI
+from overpush import presence
 from overpush.background import Repeat
 from overpush.client_address import trusted_networks
 from overpush.events import DevicesNudged, Event
 from overpush.outbox import OutboxRelay
+from overpush.presence import Record
 from overpush.runtime import Runtime
 
 from services.api.app import create_app
@@ -80,25 +84,37 @@ class ApiService:
         self._relay: OutboxRelay | None = None
         self.connections: Connections | None = None
         self.guard: Guard | None = None
+        # This process's name among the api instances: its nudge queue's address and its
+        # presence rows' instance (overpush.presence). New at every start.
+        self.instance = secrets.token_hex(8)
+        self.record: Record | None = None
 
     async def start(self, rt: Runtime) -> None:
         self.connections = conns = Connections(rt.metrics)
-        app = create_app(rt, conns)
+        received = rt.metrics.nudges_received
 
         async def on_nudge(event: Event) -> None:
             assert isinstance(event, DevicesNudged)
+            received.labels("broadcast" if event.instance is None else "addressed").inc()
             await conns.send(event.device_ids, event.frame.encode(), close=event.close,
                              spare=event.spare)
 
         async def on_gap() -> None:
-            # Nudges sent while our bus link was down never reached us: every device here
-            # syncs once, rather than wait for its next message.
+            # Nudges sent while our bus link was down (or while our presence rows were
+            # gone) never reached us: every device here syncs once, rather than wait for
+            # its next message.
             await conns.broadcast(NEW_MESSAGES)
 
-        await rt.bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True, on_gap=on_gap)
+        if not rt.settings.is_memory_bus:
+            # Registered before anything is served: our devices' rows name a live instance.
+            self.record = Record(rt, self.instance, conns.held, on_gap)
+            await self.record.start()
+        app = create_app(rt, conns, self.record)
+        await rt.bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True, on_gap=on_gap,
+                               address=self.instance)
         if not any(isinstance(f, OncePerInterval) for f in logging.getLogger("asyncio").filters):
             logging.getLogger("asyncio").addFilter(OncePerInterval())
-        self._relay = OutboxRelay(rt)
+        self._relay = OutboxRelay(rt, partial(presence.publish, rt))
         self._relay.start()
         push: PushEndpoint = app.state.push
         sends: MessagesEndpoint = app.state.messages
@@ -133,6 +149,8 @@ class ApiService:
             await self._keepalive.stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.record is not None:
+            await self.record.stop()
         if self._relay is not None:
             await self._relay.stop()
             # Publish what was committed up to now, so a clean stop leaves nothing behind.

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 import ssl
+from functools import partial
 
 from aiosmtpd.smtp import SMTP
-from overpush import aliases
+from overpush import aliases, presence
 from overpush.background import Repeat
 from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
@@ -58,7 +59,7 @@ class MailGatewayService:
             # Run alone (`overpush run mailgw`), nothing else in this process would publish our
             # accepted mail until another replica's sweep; replicas share the outbox safely
             # (SKIP LOCKED). With the in-process bus the api service's relay is always here.
-            self._relay = OutboxRelay(rt)
+            self._relay = OutboxRelay(rt, partial(presence.publish, rt))
             self._relay.start()
         # aiosmtpd logs every command of every session at INFO; our handler logs the outcome.
         logging.getLogger("mail.log").setLevel(max(logging.WARNING, log.getEffectiveLevel()))

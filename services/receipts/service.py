@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from functools import partial
 
 from overpush import (
     escalation_timer,
     heartbeats,
+    presence,
     receipt_callbacks,
     receipt_timer,
     receipts,
@@ -58,7 +60,7 @@ class ReceiptsService:
         if not rt.settings.is_sqlite:
             # Re-alerts are staged in the outbox; publish them from here at once rather than
             # waiting for an api replica's sweep (replicas share the rows: SKIP LOCKED).
-            self._relay = OutboxRelay(rt)
+            self._relay = OutboxRelay(rt, partial(presence.publish, rt))
             self._relay.start()
 
         async def tick() -> bool:

@@ -34,6 +34,11 @@ class Event(BaseModel):
             raise TypeError(f"{cls.__name__} needs a routing_key of its own")
         EVENT_TYPES[key] = cls
 
+    def address(self) -> str | None:
+        """The one subscriber this event is for (a broadcast subscriber that named itself so,
+        see overpush.bus), or None: every subscriber of its routing key."""
+        return None
+
 
 class MessageAccepted(Event):
     """The API committed messages (one row per recipient user) from one request."""
@@ -47,6 +52,8 @@ class MessageAccepted(Event):
 class DevicesNudged(Event):
     """Send these devices a one-byte frame on their WebSocket, wherever it is held: every api
     instance holding one of their connections sends it (and closes it when `close` is set).
+    Publish it with `overpush.presence.publish`, which addresses it to the instances that
+    hold the devices (`instance`); with no `instance` every api instance hears it.
 
     One event for every frame (spec §9.1): `!` new messages (the nudge), `E` log in again
     (the secret was revoked, the device deleted or disabled), `A` the device was opened
@@ -60,6 +67,10 @@ class DevicesNudged(Event):
     frame: Literal["!", "E", "A", "R"] = "!"
     close: bool = False
     spare: str | None = None  # a connection id (Connections.add) left alone
+    instance: str | None = None  # the api instance holding the devices; None: every instance
+
+    def address(self) -> str | None:
+        return self.instance
 
 
 class ReceiptsRetryDue(Event):

@@ -30,6 +30,23 @@ class Metrics:
         self.websockets = Gauge(
             "overpush_websockets_open", "Open device WebSocket connections", registry=r
         )
+        # Device frames (DevicesNudged) by route: "addressed" to the one api instance holding
+        # the devices, "broadcast" to every instance (presence unknown or stale).
+        self.nudges_published = Counter(
+            "overpush_nudge_events_published",
+            "Device frame events published, by route (addressed or broadcast)", ["route"],
+            registry=r,
+        )
+        self.nudges_unheld = Counter(
+            "overpush_nudge_devices_unheld",
+            "Devices a nudge was for that no api instance holds: nothing was published",
+            registry=r,
+        )
+        self.nudges_received = Counter(
+            "overpush_nudge_events_received",
+            "Device frame events this api instance received, by route (addressed or broadcast)",
+            ["route"], registry=r,
+        )
         self.intake_batch = Histogram(
             "overpush_intake_batch_requests",
             "Requests decided together in one intake transaction (group commit)",

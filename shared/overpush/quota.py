@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush.db import InsertIgnore, insert_ignore, table_of
-from overpush.models import App, AppCapacity, AppUsage
+from overpush.models import App, AppCapacity, AppUsage, DailyUsage
 
 CENTRAL = ZoneInfo("America/Chicago")
 
@@ -194,3 +194,19 @@ async def limit_headers(session: AsyncSession, app: App, default_limit: int,
                         now: datetime) -> dict[str, str]:
     """The X-Limit-App-* headers for an application's answers outside messages.json."""
     return (await allowance(session, app.id, limit_of(app, default_limit), now)).headers()
+
+
+# Daily usage (the quota service counts it for usage reports), per US Central day. Built
+# once: this runs for every accepted batch.
+_DAY_ROW = InsertIgnore(DailyUsage, ["app_id", "day"])
+_D = table_of(DailyUsage)
+_COUNT_DAY = (update(_D).where(_D.c.app_id == bindparam("b_app"), _D.c.day == bindparam("b_day"))
+              .values(messages=_D.c.messages + bindparam("n")))
+
+
+async def count_daily(session: AsyncSession, app_id: int, now: datetime, n: int) -> None:
+    """Add `n` messages to the application's count for `now`'s day, in the caller's
+    transaction."""
+    day = now.astimezone(CENTRAL).date()
+    await session.execute(_DAY_ROW.on(session), {"app_id": app_id, "day": day, "messages": 0})
+    await session.execute(_COUNT_DAY, {"b_app": app_id, "b_day": day, "n": n})

@@ -17,9 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import escalations, platforms, team_sms
+from overpush import escalations, platforms, presence, team_sms
 from overpush.clock import unix
-from overpush.events import DevicesNudged
 from overpush.ids import random_key
 from overpush.models import Device, Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
 from overpush.runtime import Runtime
@@ -199,9 +198,10 @@ def escalation_view(r: Receipt) -> dict[str, Any]:
 
 
 async def nudge_recipients(rt: Runtime, receipt_id: int) -> list[str]:
-    """After an acknowledgement: one DevicesNudged for the receipt's recipients' desktop
-    devices, so a client that still shows the alert downloads again and finds it `acked: 1`
-    (or gone) and can stop showing it; their ids. Phones learn it on their next sync: their
+    """After an acknowledgement: a nudge for the receipt's recipients' desktop devices (one
+    DevicesNudged per api instance holding some of them), so a client that still shows the
+    alert downloads again and finds it `acked: 1` (or gone) and can stop showing it; their
+    ids. Phones learn it on their next sync: their
     push providers carry new messages only.
 
     Runs on ReceiptAcknowledged, which is delivered at least once: a second nudge only makes
@@ -214,6 +214,5 @@ async def nudge_recipients(rt: Runtime, receipt_id: int) -> list[str]:
             .where(ReceiptMessage.receipt_id == receipt_id, Device.os.in_(platforms.nudged()),
                    Device.enabled)
         )).all())
-    if ids:
-        await rt.bus.publish(DevicesNudged(device_ids=ids))
+    await presence.nudge(rt, ids)
     return ids

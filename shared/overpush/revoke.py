@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import devices, outbox
+from overpush import devices, outbox, presence
 from overpush.events import DevicesNudged
 from overpush.models import ClientSession, Device, WebSession
 from overpush.runtime import Runtime
@@ -58,4 +58,4 @@ def stage_telling(session: AsyncSession, rt: Runtime, public_ids: list[str]) -> 
 async def tell_devices(rt: Runtime, public_ids: list[str]) -> None:
     """After the commit: the devices' WebSockets get `E` and close, wherever they are held."""
     if public_ids:
-        await rt.bus.publish(DevicesNudged(device_ids=public_ids, frame="E", close=True))
+        await presence.publish(rt, DevicesNudged(device_ids=public_ids, frame="E", close=True))

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     app_monthly_limit: int = 7500
     # Seconds between '#' keep-alive frames on idle device WebSockets.
     websocket_keepalive: float = 30.0
+    # With RabbitMQ, each api instance records which devices' WebSockets it holds, so a nudge
+    # goes to that instance alone. The record is trusted for this many seconds after the
+    # instance's last heartbeat (it beats every third of it); an instance that stops (a
+    # crash, a kill) is then known stale, and the nudges for its devices go to every instance.
+    presence_ttl: float = 30.0
     # How often the outbox sweeper looks for events whose publish was never confirmed.
     outbox_sweep_interval: float = 1.0
     # Password hashing is slow on purpose; this caps how many run at once.

@@ -62,6 +62,12 @@ class PageCheck:
         width = await page.evaluate("document.documentElement.scrollWidth")
         inner = await page.evaluate("window.innerWidth")
         assert width <= inner, f"{name} ({self.variant}): {width} px wide in a {inner} px view"
+        # Every link of the header in view, none behind a scrolling row's edge.
+        hidden = await page.evaluate(
+            "[...document.querySelectorAll('header.site nav a')].filter(a => {"
+            " const r = a.getBoundingClientRect();"
+            " return r.left < 0 || r.right > window.innerWidth; }).map(a => a.textContent)")
+        assert hidden == [], f"{name} ({self.variant}): header links out of view: {hidden}"
         violations = await page.evaluate("window.__csp || []")
         assert violations == [], f"{name} ({self.variant}) CSP: {violations}"
         # A page answered with an error status logs that status once; nothing else may.

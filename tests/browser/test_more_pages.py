@@ -44,7 +44,7 @@ async def reset_password(page: Any, check: PageCheck, settings: Settings, email:
     link = await mailed_link(Path(settings.mail_dir), email, "/reset/")
     await page.goto(link[link.index("/reset/"):])
     await check("reset-form")
-    await page.get_by_label("New password").fill(NEW_PASSWORD)
+    await page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     await page.get_by_role("button", name="Change password").click()
     await page.get_by_role("heading", name="Password changed").wait_for()
     await check("reset-done")
@@ -73,10 +73,12 @@ async def test_the_other_pages(chromium: Any, server: Runner, settings: Settings
 
     # The user key's Copy button puts exactly the key on the clipboard, and says so.
     key = (await page.locator("#user-key").inner_text()).strip()
-    button = page.get_by_role("button", name="Copy user key")
+    button = page.locator('button[data-copy="user-key"]')
+    assert await button.get_attribute("aria-label") == "Copy user key"
     await button.click()
     await page.get_by_text("Copied to the clipboard.").wait_for(state="attached")
     assert await button.inner_text() == "Copied"
+    assert await button.get_attribute("aria-label") == "Copied user key"
     assert await page.evaluate("navigator.clipboard.readText()") == key
     await check("dashboard-copied")
 
@@ -88,15 +90,19 @@ async def test_the_other_pages(chromium: Any, server: Runner, settings: Settings
     await page.get_by_role("heading", name="Get your own Weather alerts token").wait_for()
     await check("clone")
     await page.get_by_role("button", name="Create my application").click()
-    await page.locator("#app-token").wait_for()
+    await page.get_by_role("heading", name="Your Weather alerts application").wait_for()
+    assert len((await page.locator("#notice-value").inner_text()).strip()) == 30
     await check("clone-done")
     offer = await admin_subscriptions.offer_subscriptions(server.rt, token)
     await page.goto(offer["url"].removeprefix(base_url))
     await page.get_by_role("heading", name="Subscribe to Weather alerts").wait_for()
     await check("subscribe")
     await page.get_by_role("button", name="Subscribe").click()
-    await page.get_by_role("button", name="Unsubscribe").wait_for()
+    await page.get_by_role("heading", name="Subscribed to Weather alerts").wait_for()
     await check("subscribed")
+    await page.goto(offer["url"].removeprefix(base_url))  # again: now it can be undone
+    await page.get_by_role("button", name="Unsubscribe").wait_for()
+    await check("subscribe-again")
 
     # A form's address opened as a link: a page that says what to do, not JSON.
     response = await page.goto("/logout")

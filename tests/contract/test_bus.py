@@ -98,12 +98,16 @@ async def settle() -> None:
 async def test_every_event_type_round_trips(buses: Buses) -> None:
     bus = await buses.connect()
     got: dict[str, list[Event]] = {key: [] for key in EVENT_TYPES}
+    sent = {key: sample(cls) for key, cls in EVENT_TYPES.items()}
     for key, cls in EVENT_TYPES.items():
         async def handler(event: Event, key: str = key) -> None:
             got[key].append(event)
 
-        await bus.subscribe("roundtrip", [cls], handler)
-    sent = {key: sample(cls) for key, cls in EVENT_TYPES.items()}
+        # A sample with every field set may be addressed (a nudge to one api instance):
+        # then the subscriber of that address hears it.
+        address = sent[key].address()
+        await bus.subscribe("roundtrip", [cls], handler, broadcast=address is not None,
+                            address=address)
     for event in sent.values():
         await bus.publish(event)
     await until(lambda: all(got.values()), "every event type is delivered")
@@ -111,6 +115,9 @@ async def test_every_event_type_round_trips(buses: Buses) -> None:
     for key, event in sent.items():
         assert got[key] == [event], key
         assert type(got[key][0]) is EVENT_TYPES[key]
+        # A decoded copy on both buses, never the object published: a field that does not
+        # survive the wire fails in-process exactly as it would on RabbitMQ.
+        assert got[key][0] is not event, key
 
 
 async def test_subscribers_of_one_group_compete(buses: Buses) -> None:
@@ -168,13 +175,45 @@ async def test_broadcast_subscribers_each_get_every_event(buses: Buses) -> None:
 
         # The same group name on purpose: every api instance subscribes as "api".
         await bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True)
-    events = [sample(DevicesNudged, n) for n in range(3)]
+    events = [broadcast_nudge(n) for n in range(3)]
     for event in events:
         await a.publish(event)
     await until(lambda: all(len(h) >= len(events) for h in heard.values()), "both instances")
     await settle()
     for name, ids in heard.items():
         assert ids == [e.event_id for e in events], name
+
+
+def broadcast_nudge(n: int) -> Event:
+    """A nudge sample addressed to no one in particular: every api instance hears it."""
+    return sample(DevicesNudged, n).model_copy(update={"instance": None})
+
+
+async def test_an_addressed_signal_reaches_only_the_subscriber_of_its_address(
+        buses: Buses) -> None:
+    """How a nudge reaches only the api instance holding the device (overpush.presence):
+    each instance subscribes under its own address and still hears unaddressed events."""
+    buses_of = {"one": await buses.connect(), "two": await buses.connect(),
+                "anyone": await buses.connect()}
+    heard: dict[str, list[str]] = {name: [] for name in buses_of}
+    for name, bus in buses_of.items():
+        async def on_nudge(event: Event, name: str = name) -> None:
+            heard[name].append(event.event_id)
+
+        await bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True,
+                            address=None if name == "anyone" else f"inst-{name}")
+    to_one = DevicesNudged(device_ids=["d1"], instance="inst-one")
+    to_nobody = DevicesNudged(device_ids=["d2"], instance="inst-gone")  # dropped quietly
+    to_all = DevicesNudged(device_ids=["d3"])
+    for event in (to_one, to_nobody, to_all):
+        await buses_of["two"].publish(event)
+    await until(lambda: all(to_all.event_id in h for h in heard.values()), "every instance")
+    await settle()
+    assert {k: sorted(v) for k, v in heard.items()} == {
+        "one": sorted([to_one.event_id, to_all.event_id]), "two": [to_all.event_id],
+        "anyone": [to_all.event_id]}
+    with pytest.raises(ValueError):
+        await buses_of["one"].publish(DevicesNudged(device_ids=["d4"], instance="no.dots"))
 
 
 async def test_failing_handler_gets_the_event_again(buses: Buses) -> None:
@@ -279,12 +318,12 @@ async def test_broadcast_subscriber_hears_of_a_gap(kind: tuple[str, str]) -> Non
             await bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True, on_gap=on_gap)
             proxy.cut()
             await until_health(bus, False)
-            missed = sample(DevicesNudged, 1)
+            missed = broadcast_nudge(1)
             await sender.publish(missed)
             proxy.restore()
             await until(lambda: gaps == [1], "told of the gap once the link is back")
             assert await bus.healthy()
-            event = sample(DevicesNudged, 2)
+            event = broadcast_nudge(2)
             await sender.publish(event)
             await until(lambda: event.event_id in heard, "hears new events again")
             assert missed.event_id not in heard

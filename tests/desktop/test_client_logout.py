@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 from overpush.models import ClientSession, Delivery, Device, Message
 from sqlalchemy import func, select
 
@@ -13,12 +10,6 @@ from services.runner import Runner
 from tests.factories import PASSWORD, Account, make_app, make_user, user_with_device
 
 BAD_SECRET = ["secret is invalid"]
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as client:
-        yield client
 
 
 async def _count(server: Runner, table: type, *where: object) -> int:

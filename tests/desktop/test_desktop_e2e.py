@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import stat
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import apprise
@@ -23,14 +22,8 @@ from tests.desktop.support import Desktop, eventually
 from tests.factories import PASSWORD, Account, image_bytes, make_app, make_user
 
 KEY = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-pytestmark = [pytest.mark.timeout(180),
+pytestmark = [pytest.mark.timeout(180), pytest.mark.slow,  # `overpush-desktop` processes
               pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")]
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as client:
-        yield client
 
 
 async def _devices(server: Runner, user_key: str) -> list[str]:

@@ -53,7 +53,7 @@ DUNSTRC = """[global]
     frame_color = "#dc2626"
     timeout = 0
 """
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.slow]  # `overpush-desktop` and dunst
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from tests.factories import PASSWORD, image_bytes, make_app, make_user
 from tests.waiting import until
 
 MARKUP = ["actions", "body", "body-markup", "icon-static", "persistence"]
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.slow]  # `overpush-desktop` processes
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from testkit.procs import Proc, cli, env_for
 from tests.desktop.support import Desktop
 
 PASSWORD = "a long enough password"
+pytestmark = pytest.mark.slow  # real `overpush` and `overpush-desktop` processes
 
 
 @pytest.mark.timeout(240)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from overpush import platforms
+from overpush.devices import DEVICE_NAME
+
 from services.api.reference.shapes import DEVICE_ID, SECRET, Op, flag, text
 
 T = "Open Client API"
@@ -23,8 +26,9 @@ OPS: dict[str, Op] = {
     "POST /1/devices.json": Op(
         "Register a device", [
             SECRET,
-            text("name", "1-25 of A-Z a-z 0-9 _ -", 25, True, pattern="^[A-Za-z0-9_-]{1,25}$"),
-            text("os", "O (desktop), A (Android) or I (iOS)", 1, True, enum=["O", "A", "I"]),
+            text("name", "1-25 of A-Z a-z 0-9 _ -", 25, True, pattern=DEVICE_NAME.pattern),
+            text("os", ", ".join(f"{c} ({platforms.name_of(c)})" for c in platforms.CODES), 1,
+                 True, enum=list(platforms.CODES)),
             text("push_token", "the vendor's push token (A and I); a Web Push subscription", 4096),
             flag("encrypted", "1: the device wants end-to-end encryption (the answer's key)"),
             text("device_identifier", "a stable identifier of the hardware", 200)],

@@ -13,11 +13,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from overpush import presence
 from overpush.apps import app_for_token
 from overpush.clock import unix
 from overpush.db import insert_ignore
 from overpush.errors import ApiError, E, FieldError
-from overpush.events import DevicesNudged
 from overpush.intake.recipients import resolve
 from overpush.models import Device, Glance
 from overpush.ratelimit import RateLimiter
@@ -103,7 +103,7 @@ async def update_glance(request: Request, params: ParamsDep, rt: RuntimeDep,
                 if name else []
             targets += named or list((await session.scalars(query)).all())
     # After commit: a nudge is a signal; a device that misses it fetches on reconnect.
-    await rt.bus.publish(DevicesNudged(device_ids=sorted(set(targets))))
+    await presence.nudge(rt, targets)
     return ok(rid)
 
 

@@ -16,14 +16,14 @@ from typing import Any
 
 from fastapi import APIRouter
 from overpush.errors import ApiError
-from overpush.events import DevicesNudged
 from overpush.models import Device
+from overpush.presence import Record
 from overpush.runtime import Runtime
 from sqlalchemy import select
 from starlette.routing import WebSocketRoute
 
 from services.api.auth import plausible_device_id, user_for_secret
-from services.api.connections import ERROR, NEW_MESSAGES, Connections
+from services.api.connections import ELSEWHERE, ERROR, NEW_MESSAGES, Connections
 
 log = logging.getLogger(__name__)
 LOGIN_TIMEOUT = 30.0
@@ -55,9 +55,12 @@ class Peer:
 class PushEndpoint:
     """The ASGI application behind /push."""
 
-    def __init__(self, rt: Runtime, conns: Connections) -> None:
+    def __init__(self, rt: Runtime, conns: Connections, record: Record | None = None) -> None:
         self.rt = rt
         self.conns = conns
+        # Where this instance records the devices it holds (None: the in-process bus, where
+        # this is the only instance).
+        self.record = record
         # The devices of each user with a live connection here, for the per-user cap.
         self._live: dict[int, set[str]] = {}
 
@@ -101,9 +104,16 @@ class PushEndpoint:
         live.add(device_id)
         peer = Peer(send)
         self.conns.add(device_id, peer)
-        await self._end_others(device_id, peer)
         try:
-            # Messages may have arrived while the device was away: tell it to sync now.
+            if not await self._recorded(device_id, peer):
+                # Nudges would go where the device was before: it must come back later.
+                await _close(send, 1013)
+                return
+            # One connection per device (spec §9.1): this log-in ends the device's older
+            # connections here with `A` (opened elsewhere); the record told other instances.
+            await self.conns.send([device_id], ELSEWHERE, close=True, spare=peer.ident)
+            # Messages may have arrived while the device was away: tell it to sync now (after
+            # the record, so a nudge that missed the new connection is covered by this sync).
             await peer.send_bytes(NEW_MESSAGES)
             while (await receive())["type"] != "websocket.disconnect":
                 pass  # devices send nothing after log-in; ignore whatever they do send
@@ -111,21 +121,26 @@ class PushEndpoint:
             pass  # the peer went away while we wrote to it
         finally:
             self.conns.remove(device_id, peer)
+            if self.record is not None:
+                self.record.closed(device_id, peer.ident)
             if not self.conns.holds(device_id):
                 live.discard(device_id)
                 if not live and self._live.get(user_id) is live:
                     del self._live[user_id]
 
 
-    async def _end_others(self, device_id: str, peer: Peer) -> None:
-        """One connection per device (spec §9.1): this log-in ends the device's older
-        connections, on whichever api instance holds them, with `A` (opened elsewhere)."""
+    async def _recorded(self, device_id: str, peer: Peer) -> bool:
+        """Record that this instance holds the device now (overpush.presence), which also
+        tells `A` to the instance that held it before; False if that could not be written."""
+        if self.record is None:
+            return True
         try:
-            await self.rt.bus.publish(DevicesNudged(device_ids=[device_id], frame="A",
-                                                    close=True, spare=peer.ident))
-        except Exception:  # the bus is down: the older connection stays, as before
-            log.warning("could not end the older connections of device %s", device_id,
+            await self.record.connected(device_id, peer.ident)
+        except Exception:
+            log.warning("could not record the connection of device %s", device_id,
                         exc_info=True)
+            return False
+        return True
 
 
 class _FromApp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
@@ -16,6 +17,21 @@ class Unroutable(Exception):
 
     Raised by both buses, so the outbox keeps the event and tries again later instead of
     dropping it (RabbitMQ: a `mandatory` publish came back)."""
+
+
+# A subscriber's address is a word of a RabbitMQ routing key: no dots, no wildcards.
+ADDRESS = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def check_address(event: Event) -> str | None:
+    """The event's address, once it is known to be one a bus can route."""
+    address = event.address()
+    if address is not None:
+        if event.durable:
+            raise ValueError(f"{event.routing_key} is durable: only signals can be addressed")
+        if not ADDRESS.fullmatch(address):
+            raise ValueError(f"not a subscriber address: {address!r}")
+    return address
 
 
 class Bus(Protocol):
@@ -35,6 +51,12 @@ class Bus(Protocol):
       Events published while its link to the broker is down are missed; `on_gap` is called
       once the link is back, so the subscriber can make up for them (the in-process bus
       never has a gap).
+    * `address` (with `broadcast=True`) names the subscriber: it also hears the events
+      addressed to that name (`Event.address()`), which no other subscriber hears. An event
+      without an address reaches every broadcast subscriber of its routing key, named or not.
+      Only signals may be addressed (ValueError otherwise): one addressed to a name nobody
+      subscribes under is dropped quietly. This is how a nudge reaches only the api instance
+      holding the device's WebSocket (overpush.presence).
     * `close()` stops every handler and is safe to call twice; `healthy()` is then False.
       What was published before is not dropped by a clean close: the in-process bus lets its
       handlers finish the queue first (for a few seconds), RabbitMQ keeps unhandled events
@@ -60,6 +82,7 @@ class Bus(Protocol):
         broadcast: bool = False,
         concurrency: int = 64,
         on_gap: Gap | None = None,
+        address: str | None = None,
     ) -> None: ...
 
     async def healthy(self) -> bool: ...

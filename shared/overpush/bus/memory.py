@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import count
 
-from overpush.bus import Gap, Handler, Unroutable
+from overpush.bus import Gap, Handler, Unroutable, check_address
 from overpush.events import Event, decode, encode
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ DRAIN_TIMEOUT = 5.0
 class _Queue:
     name: str
     routing_key: str
+    address: str | None = None  # a broadcast subscriber's name: it also hears events to it
     items: asyncio.Queue[tuple[bytes, int]] = field(default_factory=asyncio.Queue)
 
 
@@ -69,7 +70,9 @@ class MemoryBus:
     async def publish(self, event: Event) -> None:
         if not self._open:
             raise ConnectionError("the in-process bus is closed")
-        queues = [q for q in self._queues.values() if q.routing_key == event.routing_key]
+        address = check_address(event)
+        queues = [q for q in self._queues.values() if q.routing_key == event.routing_key
+                  and (address is None or q.address == address)]
         if not queues and event.durable:
             raise Unroutable(f"no group subscribes to {event.routing_key}")
         body = encode(event)
@@ -88,6 +91,7 @@ class MemoryBus:
         broadcast: bool = False,
         concurrency: int = 64,
         on_gap: Gap | None = None,  # never called: nothing is missed in-process
+        address: str | None = None,
     ) -> None:
         if not self._open:
             raise ConnectionError("the in-process bus is not started")
@@ -97,7 +101,8 @@ class MemoryBus:
             name = f"{group}.{ev.routing_key}"
             if broadcast:
                 name = f"{name}#{next(self._ids)}"
-            q = self._queues.setdefault(name, _Queue(name, ev.routing_key))
+            q = self._queues.setdefault(
+                name, _Queue(name, ev.routing_key, address if broadcast else None))
             self._workers.extend(
                 asyncio.create_task(self._work(q, handler), name=f"bus:{name}:{i}")
                 for i in range(concurrency)

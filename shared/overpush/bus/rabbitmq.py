@@ -22,7 +22,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from overpush.bus import Gap, Handler, Unroutable
+from overpush.bus import ADDRESS, Gap, Handler, Unroutable, check_address
 from overpush.events import Event, decode, encode
 
 log = logging.getLogger(__name__)
@@ -113,9 +113,14 @@ class RabbitBus:
         exchange = self._exchange
         if exchange is None:
             raise ConnectionError("the RabbitMQ bus is not started, or closed")
+        address = check_address(event)
+        # An addressed event's routing key names its subscriber ("devices.nudged.<address>"),
+        # so its type travels in the message's `type` property, which consumers decode by.
+        key = event.routing_key if address is None else f"{event.routing_key}.{address}"
         message = aio_pika.Message(
             encode(event),
             content_type="application/json",
+            type=event.routing_key,
             message_id=event.event_id,
             delivery_mode=(
                 aio_pika.DeliveryMode.PERSISTENT if event.durable
@@ -129,7 +134,7 @@ class RabbitBus:
             # reconnects (aio-pika waits for it without a limit): a publish never hangs, it
             # fails, and the outbox keeps the event for a later sweep.
             async with asyncio.timeout(self._publish_timeout):
-                await exchange.publish(message, event.routing_key, mandatory=event.durable,
+                await exchange.publish(message, key, mandatory=event.durable,
                                        timeout=self._publish_timeout)
         except aiormq.exceptions.PublishError as exc:
             raise Unroutable(f"no queue is bound for {event.routing_key}") from exc
@@ -143,8 +148,11 @@ class RabbitBus:
         broadcast: bool = False,
         concurrency: int = 64,
         on_gap: Gap | None = None,
+        address: str | None = None,
     ) -> None:
         assert self._conn is not None, "bus not started"
+        if address is not None and not ADDRESS.fullmatch(address):
+            raise ValueError(f"not a subscriber address: {address!r}")
         channel = await self._conn.channel()
         self._channels.append(channel)
         await channel.set_qos(prefetch_count=concurrency)
@@ -152,7 +160,14 @@ class RabbitBus:
             self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
         )
         for ev in events:
-            if broadcast:
+            if broadcast and address is not None:
+                # Named, so an operator can tell whose queue it is: its binding key is what
+                # routes the events addressed to it (and the plain key brings the rest).
+                queue = await channel.declare_queue(
+                    f"{self._prefix}.{group}.{ev.routing_key}.{address}",
+                    exclusive=True, auto_delete=True)
+                await queue.bind(exchange, f"{ev.routing_key}.{address}")
+            elif broadcast:
                 queue = await channel.declare_queue(exclusive=True, auto_delete=True)
             else:
                 queue = await channel.declare_queue(
@@ -191,7 +206,8 @@ class RabbitBus:
     def _consumer(self, group: str, handler: Handler):  # type: ignore[no-untyped-def]
         async def on_message(message: AbstractIncomingMessage) -> None:
             try:
-                event = decode(message.routing_key or "", message.body)
+                # `type` names the event; messages from before it was set have only their key.
+                event = decode(message.type or message.routing_key or "", message.body)
             except Exception:
                 log.exception("undecodable message on %s; dead-lettering", group)
                 await _settle(message.reject(requeue=False))

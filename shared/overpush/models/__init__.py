@@ -21,6 +21,7 @@ from overpush.models.delivery_status import DeviceStatus, StatusCallback
 from overpush.models.licensing import LicenseCredits, PendingLicense, PlatformLicense
 from overpush.models.mail import MailAccount, MailAlias
 from overpush.models.monitors import EscalationPolicy, Heartbeat
+from overpush.models.presence import ApiInstance, DevicePresence
 from overpush.models.receipts import Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
 from overpush.models.scheduling import DedupKey, ScheduledMessage
 from overpush.models.sending import (
@@ -38,6 +39,7 @@ from overpush.models.webpush import VapidKey
 
 __all__ = [
     "AccountToken",
+    "ApiInstance",
     "App",
     "AppCapacity",
     "AppIcon",
@@ -51,6 +53,7 @@ __all__ = [
     "DedupKey",
     "Delivery",
     "Device",
+    "DevicePresence",
     "DeviceStatus",
     "EscalationPolicy",
     "Glance",

@@ -24,14 +24,21 @@ function setUpCopyButtons() {
     const source = document.getElementById(button.dataset.copy);
     if (!source) return;
     const label = button.textContent;
+    // The accessible name must keep containing the visible text ("Copy user key" shows
+    // "Copy"): when the text changes, the name changes with it ("Copied user key").
+    const named = button.getAttribute("aria-label");
+    const show = (text) => {
+      button.textContent = text;
+      if (named) button.setAttribute("aria-label", named.replace(label, text));
+    };
     button.hidden = false;
     button.addEventListener("click", async () => {
       const ok = await copyText(source.textContent.trim());
-      button.textContent = ok ? "Copied" : "Select and copy";
+      show(ok ? "Copied" : "Select and copy");
       button.classList.toggle("copied", ok);
       if (status) status.textContent = ok ? "Copied to the clipboard." : "";
       if (!ok) window.getSelection().selectAllChildren(source);
-      setTimeout(() => { button.textContent = label; button.classList.remove("copied"); }, 2000);
+      setTimeout(() => { show(label); button.classList.remove("copied"); }, 2000);
     });
   });
 }
