@@ -7,7 +7,11 @@ of a message that has a `status_callback` stages a signed POST (StatusCallback),
 receipts service with back-off.
 
 Statuses only move forward: queued -> sent or failed -> delivered (a device that downloads a
-message whose push failed has it after all); delivered is final.
+message whose push failed has it after all); delivered is final. A message that leaves a
+device's queue unread (its ttl ran out, or the device did not sync within the retention) ends
+`failed` with the reason, from queued or sent (`expired`). An emergency's re-alert writes a
+status only for a device that had none (one registered after the first alert): the others keep
+theirs, and its push answers move them forward like any other.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush.clock import unix
@@ -35,6 +39,16 @@ QUEUED, SENT, DELIVERED, FAILED = "queued", "sent", "delivered", "failed"
 # The statuses each status may replace.
 REPLACES = {SENT: (QUEUED,), FAILED: (QUEUED,), DELIVERED: (QUEUED, SENT, FAILED)}
 TIME_OF = {SENT: "sent_at", DELIVERED: "delivered_at", FAILED: "failed_at"}
+# What a message leaving a device's queue unread may replace: nothing will deliver it now.
+EXPIRES = (QUEUED, SENT)
+EXPIRED_TTL = "expired: its ttl ran out before the device downloaded it"
+# Statuses are kept this long after their queue rows could go, so the sender sees (and is
+# called back with) the failure of a message no device synced within the retention.
+KEPT_AFTER_QUEUE = timedelta(days=1)
+
+
+def not_synced(days: int) -> str:
+    return f"expired: the device did not download it within {days} days"
 OLD_SECRET_VALID = timedelta(hours=24)
 SECRET_BYTES = 32
 
@@ -145,6 +159,56 @@ async def queued(session: AsyncSession, messages: Iterable[Any],
                                now)
 
 
+async def requeued(session: AsyncSession, messages: Iterable[Any],
+                   rows: Sequence[dict[str, Any]], targets: dict[int, Target],
+                   now: datetime) -> None:
+    """Status rows for a re-alert's queue rows, only where a device has none yet (a device
+    registered after the first alert): a status already there stays as it is (statuses only
+    move forward), and nothing is called back for it again."""
+    keys = {(row["message_id"], row["device_id"]) for row in rows}
+    if not keys:
+        return
+    have = set((await session.execute(
+        select(DeviceStatus.message_id, DeviceStatus.device_id)
+        .where(DeviceStatus.message_id.in_({m for m, _ in keys}),
+               DeviceStatus.device_id.in_({d for _, d in keys})))).all())
+    await queued(session, messages,
+                 [row for row in rows if (row["message_id"], row["device_id"]) not in have],
+                 targets, now)
+
+
+async def expired_messages(session: AsyncSession, message_ids: Sequence[int], reason: str,
+                           now: datetime) -> int:
+    """These messages left every device's queue unread (their ttl ran out): each status
+    still queued or sent ends `failed` with the reason. Returns how many changed."""
+    if not message_ids:
+        return 0
+    return await _expire(session, DeviceStatus.message_id.in_(list(message_ids)), reason, now)
+
+
+async def expired_on_devices(session: AsyncSession, pairs: Sequence[tuple[int, int]],
+                             reason: str, now: datetime) -> int:
+    """These (message, device) queue rows went unread (the device did not sync within the
+    retention): as expired_messages, for those devices only."""
+    if not pairs:
+        return 0
+    return await _expire(session, tuple_(DeviceStatus.message_id, DeviceStatus.device_id)
+                         .in_(list(pairs)), reason, now)
+
+
+async def _expire(session: AsyncSession, which: ColumnElement[bool], reason: str,
+                  now: datetime) -> int:
+    rows = (await session.execute(
+        update(DeviceStatus).where(which, DeviceStatus.status.in_(EXPIRES))
+        .values(status=FAILED, reason=reason[:200], failed_at=now)
+        .returning(DeviceStatus.message_id, DeviceStatus.device_id, DeviceStatus.callback)
+        .execution_options(synchronize_session=False))).all()
+    called = [(m, d) for m, d, callback in rows if callback]
+    if called:
+        await _stage_callbacks(session, called, now)
+    return len(rows)
+
+
 async def record(session: AsyncSession, changes: Sequence[Change], now: datetime) -> int:
     """Apply provider answers (one UPDATE each); returns how many rows changed."""
     changed: list[tuple[int, int]] = []
@@ -233,8 +297,9 @@ async def of_request(session: AsyncSession, app_id: int, request_id: str
 
 
 async def purge(session: AsyncSession, now: datetime, days: int, limit: int = 1000) -> int:
-    """Statuses older than the message retention, and finished callbacks a week old."""
-    cutoff = now - timedelta(days=days)
+    """Statuses a day older than the message retention (KEPT_AFTER_QUEUE), and finished
+    callbacks a week old."""
+    cutoff = now - timedelta(days=days) - KEPT_AFTER_QUEUE
     old = select(DeviceStatus.message_id).where(DeviceStatus.queued_at < cutoff).limit(limit)
     result = await session.execute(
         delete(DeviceStatus).where(DeviceStatus.message_id.in_(old),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from overpush import receipts
+from overpush import delivery_status, receipts
 from overpush.db import insert_ignore
 from overpush.delivery.dispatch import devices_of, queue_rows
 from overpush.delivery.fanout import Target
@@ -37,6 +37,10 @@ async def requeue(rt: Runtime, event: ReceiptsRetryDue) -> list[tuple[Target, in
                 await session.execute(insert_ignore(
                     session, Delivery, rows, ["device_id", "message_id"]
                 ))
+                # A device added since the first alert gets its status row here.
+                await delivery_status.requeued(
+                    session, messages, rows, {t.id: t for ts in devices.values() for t in ts},
+                    now)
         queued = (await session.execute(
             select(Delivery.message_id, Device)
             .join(Device, Device.id == Delivery.device_id)
