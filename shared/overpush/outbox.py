@@ -149,6 +149,9 @@ class OutboxRelay(Background):
     def start(self) -> None:
         if self._rt.outbox_handoff is None:
             self._rt.outbox_handoff = []
+        # The first sweep comes with the first wake-up that hands nothing over, or an
+        # interval from now, as before handing off existed.
+        self._last_sweep = asyncio.get_running_loop().time()
         super().start()
 
     async def stop(self) -> None:
