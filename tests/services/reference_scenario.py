@@ -9,6 +9,8 @@ import json
 from datetime import timedelta
 
 from overpush.clock import unix
+from overpush.models import User
+from sqlalchemy import update
 
 from services.admin import licenses as admin_licensing
 from services.admin import subscriptions as admin_subscriptions
@@ -31,6 +33,9 @@ async def pushover(c: Caller, ann: Person, bob: Person, token: str) -> None:
                                                   "title": "nightly"})
     await c.call("POST /1/messages.json", {**BAD_TOKEN, "user": ann.key, "message": "x"},
                  expect=400)
+    # Its status exists once it is dispatched: when it reaches Ann's laptop (which says "!").
+    while not any(m["message"] == "Backup finished" for m in await ann.device.download(c.http)):
+        await ann.device.frame_other_than_keepalive()
     await c.call("GET /1/requests/{request}.json", {"token": token},
                  f"/1/requests/{sent['request']}.json")
     await c.call("GET /1/requests/{request}.json", BAD_TOKEN,
@@ -104,12 +109,17 @@ async def sales(c: Caller, server: Runner, bob: Person, token: str) -> None:
     await c.call(op, {"token": token, "subscription": "wrong", "user": bob.key}, expect=400)
 
 
-async def open_client(c: Caller, ann: Person) -> None:
+async def open_client(c: Caller, server: Runner, ann: Person, bob: Person) -> None:
     """The Open Client API: log-in, devices, messages, attachments, settings."""
     email = ann.account.email
     login = await c.call("POST /1/users/login.json", {"email": email, "password": PASSWORD})
     await c.call("POST /1/users/login.json", {"email": email, "password": "not it"},
                  expect=400)
+    async with server.rt.sessions() as session, session.begin():  # Bob turned 2FA on
+        await session.execute(update(User).where(User.user_key == bob.key).values(
+            totp_enabled=True, totp_secret="JBSWY3DPEHPK3PXP"))
+    await c.call("POST /1/users/login.json", {"email": bob.account.email,
+                                              "password": PASSWORD}, expect=412)
     secret, dev = login["secret"], ann.device
     tablet = await c.call("POST /1/devices.json", {"secret": secret, "name": "tablet",
                                                    "os": "O"})
@@ -135,6 +145,8 @@ async def open_client(c: Caller, ann: Person) -> None:
     name = picture["attachment"].rsplit("/", 1)[1]
     await c.call("GET /1/attachments/{name}", mine, f"/1/attachments/{name}")
     await c.call("GET /1/attachments/{name}", mine, "/1/attachments/999999.png", expect=404)
+    await c.call("GET /1/attachments/{name}", {**mine, **BAD_SECRET}, f"/1/attachments/{name}",
+                 expect=400)
     await c.call("GET /1/glances.json", mine)
     await c.call("GET /1/glances.json", {**mine, **BAD_SECRET}, expect=400)
     op = "POST /1/devices/{device_id}/update_highest_message.json"
