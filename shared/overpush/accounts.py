@@ -210,8 +210,7 @@ async def reset(rt: Runtime, token: str, password: str) -> bool:
         if user.email_confirmed_at is None:
             user.email_confirmed_at = now
             await licenses.claim_email(session, user.id, user.email, now)
-        gone = await revoke.everything(session, user.id)
-    await revoke.tell_devices(rt, gone)
+        revoke.tell_devices(session, rt, await revoke.everything(session, user.id))
     return True
 
 
@@ -228,8 +227,7 @@ async def change_password(rt: Runtime, user_id: int, current: str, new: str,
     async with rt.sessions() as session, session.begin():
         await session.execute(update(User).where(User.id == user_id)
                               .values(password_hash=new_hash))
-        gone = await revoke.everything(session, user_id, keep_web)
-    await revoke.tell_devices(rt, gone)
+        revoke.tell_devices(session, rt, await revoke.everything(session, user_id, keep_web))
     return True
 
 

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush.background import Background
@@ -66,6 +67,13 @@ def describe(exc: BaseException) -> str:
 def add(session: AsyncSession, rt: Runtime, event: Event) -> None:
     """Stage `event` in the caller's transaction."""
     session.add(OutboxEvent(**_row(event, rt.clock.now())))
+
+
+def wake_after_commit(session: AsyncSession, rt: Runtime) -> None:
+    """Wake the relay once `session`'s transaction commits (waking it before would find the
+    rows not yet visible, and they would wait for the next sweep)."""
+    sqlalchemy_event.listen(session.sync_session, "after_commit",
+                            lambda _: rt.outbox_wakeup.set(), once=True)
 
 
 def _row(event: Event, now: datetime) -> dict[str, Any]:
