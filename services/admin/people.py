@@ -76,6 +76,9 @@ async def delete_user(rt: Runtime, email: str) -> dict[str, Any]:
         if team is not None:
             raise refuse(f"{user.email} administers team {team!r}; make someone else its "
                          f"administrator first")
+        # Its devices' open WebSockets are told `E` and closed by the server's relay.
+        revoke.tell_devices(session, rt, list((await session.scalars(
+            select(Device.public_id).where(Device.user_id == user.id))).all()))
         await session.execute(delete(User).where(User.id == user.id))
     return {"deleted": user.email, "user_key": user.user_key}
 
@@ -96,5 +99,5 @@ async def reset_two_factor(rt: Runtime, email: str) -> dict[str, Any]:
         user = await user_by_email(session, email)
         was_on = bool(user.totp_enabled)
         await accounts.reset_two_factor(session, user.id)
-        revoke.stage_telling(session, rt, await revoke.everything(session, user.id))
+        revoke.tell_devices(session, rt, await revoke.everything(session, user.id))
     return {"email": user.email, "two_factor": False, "was_enabled": was_on}

@@ -104,6 +104,13 @@ def _rolled_back(session: Session) -> None:
     session.info.pop(_HANDOFF, None)  # nothing was committed: the relay gets nothing
 
 
+def wake_after_commit(session: AsyncSession, rt: Runtime) -> None:
+    """Wake the relay once `session`'s transaction commits (waking it before would find the
+    rows not yet visible, and they would wait for the next sweep)."""
+    orm_events.listen(session.sync_session, "after_commit",
+                      lambda _: rt.outbox_wakeup.set(), once=True)
+
+
 def _row(event: Event, now: datetime) -> dict[str, Any]:
     return {"event_id": event.event_id, "routing_key": event.routing_key,
             "body": event.model_dump_json(), "created_at": now}

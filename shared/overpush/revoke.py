@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import devices, outbox, presence
+from overpush import devices, outbox
 from overpush.events import DevicesNudged
 from overpush.models import ClientSession, Device, WebSession
 from overpush.runtime import Runtime
@@ -33,7 +33,7 @@ async def web_sessions(session: AsyncSession, user_id: int, keep: str | None = N
 async def device_secrets(session: AsyncSession, user_id: int) -> list[str]:
     """End every device secret of the user and delete the devices they registered (all of
     the user's devices, see above); their public ids, to tell them `E` once committed
-    (`tell_devices`)."""
+    (`tell_devices`, in the same transaction)."""
     gone = list((await session.scalars(select(Device).where(Device.user_id == user_id))).all())
     for device in gone:
         await devices.delete_device(session, device)
@@ -48,14 +48,12 @@ async def everything(session: AsyncSession, user_id: int,
     return await device_secrets(session, user_id)
 
 
-def stage_telling(session: AsyncSession, rt: Runtime, public_ids: list[str]) -> None:
-    """`tell_devices` through the outbox, in the caller's transaction: for a process that has
-    no bus of its own (an `overpush admin` command), whose rows the server's relay publishes."""
+def tell_devices(session: AsyncSession, rt: Runtime, public_ids: list[str]) -> None:
+    """Stage, in the caller's transaction, that the devices' WebSockets get `E` and close,
+    wherever they are held. Through the outbox, so the telling is committed with the
+    revocation: a bus that hiccups at that moment delays it instead of losing it, and a
+    process with no bus of its own (an `overpush admin` command) has the server's relay
+    publish it. The relay is woken once the transaction commits."""
     if public_ids:
         outbox.add(session, rt, DevicesNudged(device_ids=public_ids, frame="E", close=True))
-
-
-async def tell_devices(rt: Runtime, public_ids: list[str]) -> None:
-    """After the commit: the devices' WebSockets get `E` and close, wherever they are held."""
-    if public_ids:
-        await presence.publish(rt, DevicesNudged(device_ids=public_ids, frame="E", close=True))
+        outbox.wake_after_commit(session, rt)

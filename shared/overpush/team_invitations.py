@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import accounts, groups, licenses, teams
+from overpush import accounts, groups, licenses, teams, users
 from overpush import revoke as revocation
 from overpush.errors import ApiError, E
 from overpush.ids import digest
@@ -78,9 +78,7 @@ class Pending:
 
 
 async def _user_id(session: AsyncSession, email: str) -> int | None:
-    uid: int | None = await session.scalar(
-        select(User.id).where(User.email_key == accounts.email_key(email)))
-    return uid
+    return await users.id_for_email(session, email)
 
 
 async def invite(rt: Runtime, team: Team, inv: Invite) -> None:
@@ -210,7 +208,6 @@ async def accept(rt: Runtime, pending: Pending, password: str | None = None) -> 
         accounts.check_password(password)
         password_hash = await rt.passwords.hash(password)
     now = rt.clock.now()
-    gone: list[str] = []
     async with rt.sessions() as session, session.begin():
         inv = await session.scalar(delete(TeamInvitation).where(
             TeamInvitation.id == pending.id, TeamInvitation.expires_at > now)
@@ -222,7 +219,9 @@ async def accept(rt: Runtime, pending: Pending, password: str | None = None) -> 
         if inv.new_account:
             # The account starts clean when its owner takes it: whoever knew the password the
             # team chose may have logged in meanwhile; those sessions and devices go.
-            gone = await revocation.everything(session, inv.user_id)
+            # Any socket they held gets `E`, once committed.
+            revocation.tell_devices(session, rt,
+                                    await revocation.everything(session, inv.user_id))
             user = await session.get(User, inv.user_id)
             assert user is not None
             if user.email_confirmed_at is None:
@@ -233,7 +232,6 @@ async def accept(rt: Runtime, pending: Pending, password: str | None = None) -> 
             await session.execute(update(AccountToken).where(
                 AccountToken.digest == inv.token_digest, AccountToken.used_at.is_(None))
                 .values(used_at=now))
-    await revocation.tell_devices(rt, gone)  # any socket they held gets `E`, once committed
 
 
 async def decline(rt: Runtime, pending: Pending) -> None:

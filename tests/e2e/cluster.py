@@ -54,13 +54,14 @@ class Cluster:
     def bus_url(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.proxy.port}/"
 
-    def start(self, service: str) -> Member:
-        """Start one process of `service` on free ports; returns at once (see `ready`)."""
+    def start(self, service: str, **env_extra: str) -> Member:
+        """Start one process of `service` on free ports, with `env_extra` in its environment
+        (OVERPUSH_* settings); returns at once (see `ready`)."""
         n = self._count[service] = self._count.get(service, 0) + 1
         http_port, ops_port, smtp_port = free_port(), free_port(), free_port()
         env = env_for(self.settings, OVERPUSH_BUS_URL=self.bus_url,
                       OVERPUSH_HTTP_PORT=str(http_port), OVERPUSH_OPS_PORT=str(ops_port),
-                      OVERPUSH_SMTP_PORT=str(smtp_port), **POOL)
+                      OVERPUSH_SMTP_PORT=str(smtp_port), **POOL, **env_extra)
         proc = Proc(env, service, log=self.logs / f"{service}-{n}.log")
         member = Member(service, n, http_port, ops_port, smtp_port, proc)
         self.members.append(member)

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 from overpush.models import App, Device, Message, RecoveryCode, User
 from overpush.settings import Settings
 from sqlalchemy import select, update
@@ -18,7 +19,7 @@ from services.admin import teams as admin_teams
 from services.runner import Runner
 from testkit.procs import OVERPUSH, env_for
 from tests.checks import count
-from tests.factories import Person, make_app, make_user
+from tests.factories import Person, make_app, make_user, user_with_device
 
 # One real `overpush` process per command: seconds each on a busy machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -114,3 +115,22 @@ async def test_team_administrator_is_not_deleted(server: Runner, settings: Setti
     assert "administers team 'Ops'" in text
     listed: list[dict[str, Any]] = (await run(env, "admin", "list-users"))["users"]
     assert [u["email"] for u in listed] == ["boss@example.com"]
+
+
+async def test_reset_and_deletion_tell_the_open_socket_E(
+        server: Runner, settings: Settings, http: httpx.AsyncClient, base_url: str) -> None:
+    """The command's process has no bus: the `E` goes through the outbox, which the
+    server's relay publishes, so a device's open WebSocket closes wherever it is held."""
+    rt, env = server.rt, env_for(settings)
+    first = await user_with_device(rt, base_url, http, "first", connect=True)
+    second = await user_with_device(rt, base_url, http, "second", connect=True)
+    try:
+        await run(env, "admin", "reset-2fa", first.email)
+        assert await first.frame_other_than_keepalive() == b"E"
+        await run(env, "admin", "delete-user", second.email, "--yes")
+        assert await second.frame_other_than_keepalive() == b"E"
+        with pytest.raises(websockets.ConnectionClosed):
+            await second.frame(timeout=5)
+    finally:
+        await first.close()
+        await second.close()

@@ -29,7 +29,7 @@ async def logout(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONRe
         ).returning(ClientSession.device_id))
         tied = await session.scalar(select(Device.public_id).where(
             Device.id == ended, Device.user_id == user.id)) if ended is not None else None
-    await revoke.tell_devices(rt, [tied] if tied else [])
+        revoke.tell_devices(session, rt, [tied] if tied else [])
     return ok(rid)
 
 
@@ -40,5 +40,5 @@ async def delete_device(device_id: str, params: ParamsDep, rt: RuntimeDep,
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, device_id)
         await devices.delete_device(session, device)
-    await revoke.tell_devices(rt, [device.public_id])  # its WebSocket gets `E` and closes
+        revoke.tell_devices(session, rt, [device.public_id])  # its WebSocket gets `E`, closes
     return ok(rid)

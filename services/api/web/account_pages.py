@@ -114,8 +114,8 @@ async def twofa_enable(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csrf
         codes = await recovery.replace(session, who.user.id, rt.clock.now())
         # Other signed-in browsers must pass the new second factor too, and every device
         # logs in again with it (revoke.everything).
-        gone = await revoke.everything(session, who.user.id, who.session_digest)
-    await revoke.tell_devices(rt, gone)
+        revoke.tell_devices(session, rt,
+                            await revoke.everything(session, who.user.id, who.session_digest))
     return await page(request, "recovery_codes.html", user=who.user, codes=codes, fresh=True)
 
 
@@ -153,8 +153,8 @@ async def twofa_disable(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csr
         await session.execute(update(User).where(User.id == who.user.id)
                               .values(totp_secret=None, totp_enabled=False))
         await recovery.clear(session, who.user.id)
-        gone = await revoke.everything(session, who.user.id, who.session_digest)
-    await revoke.tell_devices(rt, gone)
+        revoke.tell_devices(session, rt,
+                            await revoke.everything(session, who.user.id, who.session_digest))
     return redirect("/account?notice=twofa_off")
 
 

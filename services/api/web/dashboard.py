@@ -79,7 +79,7 @@ async def device_action(request: Request, device_id: str, action: str, rt: Runti
     number = row_id(device_id)
     if action not in DEVICE_NOTICES or number is None:
         return redirect("/")
-    problem, ended = None, []
+    problem, ended = None, list[str]()
     async with rt.sessions() as session, session.begin():
         device = await session.scalar(select(Device).where(
             Device.id == number, Device.user_id == who.user.id))
@@ -93,9 +93,9 @@ async def device_action(request: Request, device_id: str, action: str, rt: Runti
             ended = [] if device.enabled else [device.public_id]
         else:
             problem = await _rename(session, who.user.id, number, name.strip())
-    # A deleted or disabled device's open WebSocket gets `E` and is closed, wherever it is
-    # held; its log-in is refused from now on.
-    await revoke.tell_devices(rt, ended)
+        # A deleted or disabled device's open WebSocket gets `E` and is closed, wherever it
+        # is held; its log-in is refused from now on.
+        revoke.tell_devices(session, rt, ended)
     # Answered after the transaction: the page reads the database again.
     if problem is not None:
         return await answer(request, rt, who, problem)
