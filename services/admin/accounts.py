@@ -6,12 +6,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from overpush import accounts, aliases, quota
+from overpush import accounts, aliases, quota, users
 from overpush.ids import random_key
-from overpush.models import App, CustomSound, User
+from overpush.models import App, CustomSound
 from overpush.runtime import Runtime
 from overpush.sounds import MAX_SOUND_BYTES, audio_extension, custom_name_problem
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.admin.lookup import app_by_token, refuse
@@ -27,8 +26,7 @@ async def create_app(rt: Runtime, email: str, name: str) -> dict[str, Any]:
     if not 1 <= len(name) <= 100:
         raise refuse("the application name must have 1 to 100 characters")
     async with rt.sessions() as session, session.begin():
-        owner = await session.scalar(select(User).where(
-            User.email_key == accounts.email_key(email)))
+        owner = await users.by_email(session, email)
         if owner is None:
             raise refuse(f"no user with e-mail {email}")
         app = App(token=random_key(), name=name, owner_id=owner.id, created_at=rt.clock.now())
@@ -38,8 +36,7 @@ async def create_app(rt: Runtime, email: str, name: str) -> dict[str, Any]:
 
 async def _user_id(rt: Runtime, email: str) -> int:
     async with rt.sessions() as session:
-        uid = await session.scalar(select(User.id).where(
-            User.email_key == accounts.email_key(email)))
+        uid = await users.id_for_email(session, email)
     if uid is None:
         raise refuse(f"no user with e-mail {email}")
     return uid

@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from overpush import licenses
-from overpush.db import insert_ignore
-from overpush.models import LicenseCredits
 from overpush.platforms import name_of, platform_code
 from overpush.runtime import Runtime
-from sqlalchemy import update
 
 from services.admin.lookup import app_by_token, refuse, user_by_email
 
@@ -46,10 +43,5 @@ async def add_credits(rt: Runtime, token: str, amount: int) -> dict[str, Any]:
         raise refuse("add at least one credit")
     async with rt.sessions() as session, session.begin():
         app = await app_by_token(session, token)
-        await session.execute(insert_ignore(
-            session, LicenseCredits, [{"app_id": app.id, "credits": 0}], ["app_id"]))
-        credits = (await session.execute(
-            update(LicenseCredits).where(LicenseCredits.app_id == app.id)
-            .values(credits=LicenseCredits.credits + amount).returning(LicenseCredits.credits)
-        )).scalar_one()
+        credits = await licenses.add_credits(session, app.id, amount)
     return {"token": app.token, "added": amount, "credits": credits}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from overpush.accounts import email_key
+from overpush import users
 from overpush.apps import find_app
 from overpush.errors import ApiError, E
 from overpush.models import App, Team, User
@@ -28,8 +28,7 @@ async def app_by_token(session: AsyncSession, token: str) -> App:
 
 async def user_by_email(session: AsyncSession, email: str) -> User:
     """The account with this address, in any case."""
-    user = await session.scalar(
-        select(User).where(User.email_key == email_key(email)))
+    user = await users.by_email(session, email)
     if user is None:
         raise refuse(f"no user with e-mail {email}")
     return user

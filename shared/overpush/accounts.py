@@ -19,12 +19,13 @@ from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import aliases, licenses, revoke, throttle
+from overpush import aliases, licenses, revoke, throttle, users
 from overpush.errors import ApiError, E
 from overpush.ids import digest, random_key
 from overpush.mailer import make_mailer
 from overpush.models import AccountToken, Group, RecoveryCode, User
 from overpush.runtime import Runtime
+from overpush.users import email_key
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -55,11 +56,6 @@ async def consume_token(session: AsyncSession, rt: Runtime, token: str,
         .values(used_at=now).returning(AccountToken.user_id)
     )
     return user_id
-
-
-def email_key(email: str) -> str:
-    """The address as an identity: what sign-up keeps unique and every log-in looks up."""
-    return email.strip().lower()
 
 
 def check_password(password: str) -> None:
@@ -157,7 +153,7 @@ async def confirm(rt: Runtime, token: str) -> bool:
 
 async def find_by_email(rt: Runtime, email: str) -> User | None:
     async with rt.sessions() as session:
-        return await session.scalar(select(User).where(User.email_key == email_key(email)))
+        return await users.by_email(session, email)
 
 
 async def authenticate(rt: Runtime, email: str, password: str) -> User | None:
@@ -181,7 +177,7 @@ async def request_reset(rt: Runtime, email: str) -> Mail | None:
     """The reset mail to send (after the answer), if the address has an account; the caller
     says the same either way, and throttles the asking."""
     async with rt.sessions() as session, session.begin():
-        user = await session.scalar(select(User).where(User.email_key == email_key(email)))
+        user = await users.by_email(session, email)
         if user is None:
             return None
         token = await issue_token(session, rt, user.id, "reset", RESET_TTL)

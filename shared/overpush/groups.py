@@ -9,9 +9,10 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from overpush import users
 from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError, E
-from overpush.ids import is_key, random_key
+from overpush.ids import random_key
 from overpush.models import Group, GroupMember, User
 from overpush.runtime import Runtime
 
@@ -102,8 +103,7 @@ async def _member_args(session: AsyncSession, user: str | None,
                        device: str | None) -> tuple[int, str | None]:
     """The user (a real user key, not a group) and the optional device of a member call."""
     key = (user or "").strip()
-    user_id = await session.scalar(select(User.id).where(User.user_key == key)) \
-        if is_key(key) else None
+    user_id = await users.id_for_key(session, key)
     if user_id is None:
         raise ApiError.of(E.USER_INVALID)
     name = (device or "").strip() or None

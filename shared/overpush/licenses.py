@@ -1,5 +1,5 @@
 """Platform licences: each account's state per platform (pure), and the store of trials,
-grants, revocations and pending grants."""
+grants, revocations and pending grants, and the licence credits applications spend."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from enum import StrEnum
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from overpush import users
 from overpush.db import insert_ignore
-from overpush.models import PendingLicense, PlatformLicense, TeamMember
+from overpush.errors import ApiError, E
+from overpush.models import LicenseCredits, PendingLicense, PlatformLicense, TeamMember
 from overpush.platforms import CODES
 from overpush.settings import Settings
 
@@ -200,3 +202,45 @@ async def blocked(session: AsyncSession, settings: Settings, user_ids: Collectio
         return set()
     found = await states(session, user_ids, now, terms, await team_members(session, user_ids))
     return {pair for pair, state in found.items() if not may_deliver(state, terms)}
+
+
+async def add_credits(session: AsyncSession, app_id: int, amount: int) -> int:
+    """Licence credits the application may spend (an operator's command); the new balance."""
+    await session.execute(insert_ignore(
+        session, LicenseCredits, [{"app_id": app_id, "credits": 0}], ["app_id"]))
+    return (await session.execute(
+        update(LicenseCredits).where(LicenseCredits.app_id == app_id)
+        .values(credits=LicenseCredits.credits + amount).returning(LicenseCredits.credits)
+    )).scalar_one()
+
+
+async def credits_of(session: AsyncSession, app_id: int) -> int:
+    credits = await session.scalar(
+        select(LicenseCredits.credits).where(LicenseCredits.app_id == app_id))
+    return credits or 0
+
+
+async def assign(session: AsyncSession, app_id: int, user_key: str, email: str,
+                 os: str | None, now: datetime) -> int:
+    """Spend one of the application's credits on the account with this user key or, without
+    one, on this address (the Licensing API's assign.json); the credits left. Refusals raise
+    ApiError; the caller's transaction then rolls the spent credit back."""
+    credits = await session.scalar(
+        update(LicenseCredits)
+        .where(LicenseCredits.app_id == app_id, LicenseCredits.credits >= 1)
+        .values(credits=LicenseCredits.credits - 1).returning(LicenseCredits.credits))
+    if credits is None:
+        raise ApiError.of(E.LICENSE_NO_CREDITS)
+    if user_key:
+        user_id = await users.id_for_key(session, user_key)
+        if user_id is None:
+            raise ApiError.of(E.USER_INVALID)
+    else:
+        # Only a confirmed account takes a licence by address; otherwise it waits for
+        # whoever confirms the address (accounts.confirm claims it).
+        user_id = await users.confirmed_id_for_email(session, email)
+    if user_id is None:  # volume licensing: applied when this address is confirmed
+        await hold_for_email(session, email, os, now, app_id)
+    else:
+        await grant_or_hold(session, user_id, os, now, app_id)
+    return int(credits)

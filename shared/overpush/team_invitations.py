@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush import accounts, groups, licenses, teams
+from overpush import accounts, groups, licenses, teams, users
 from overpush import revoke as revocation
 from overpush.errors import ApiError, E
 from overpush.ids import digest
@@ -78,9 +78,7 @@ class Pending:
 
 
 async def _user_id(session: AsyncSession, email: str) -> int | None:
-    uid: int | None = await session.scalar(
-        select(User.id).where(User.email_key == accounts.email_key(email)))
-    return uid
+    return await users.id_for_email(session, email)
 
 
 async def invite(rt: Runtime, team: Team, inv: Invite) -> None:

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
-from overpush.accounts import email_key, totp_step
+from overpush.accounts import totp_step
 from overpush.apps import is_web_url, runs_code
 from overpush.models import WebSession
+from overpush.users import email_key
 
 from services.api.web.sessions import alive
 

@@ -18,7 +18,7 @@ from overpush import (
     receipts,
     throttle,
 )
-from overpush.accounts import authenticate, email_key, second_factor
+from overpush.accounts import authenticate, second_factor
 from overpush.attachments import attachment_url
 from overpush.clock import unix
 from overpush.delivery import queue
@@ -27,6 +27,7 @@ from overpush.errors import ApiError, E
 from overpush.ids import client_secret, device_id, digest
 from overpush.models import App, ClientSession, Delivery, Device, Message
 from overpush.user_settings import user_json
+from overpush.users import email_key
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from overpush import subscriptions
+from overpush import subscriptions, users
 from overpush.apps import app_for_token
 from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError, E
-from overpush.ids import is_key
-from overpush.models import User
 from overpush.sounds import BUILTIN_SOUNDS
-from sqlalchemy import select
 
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
@@ -33,8 +30,7 @@ async def migrate(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSONR
         app = await app_for_token(session, params.get("token"))
         if not code or app.subscription_code != code:
             raise ApiError.of(E.SUBSCRIPTION_INVALID)
-        user_id = await session.scalar(select(User.id).where(User.user_key == key)) \
-            if is_key(key) else None
+        user_id = await users.id_for_key(session, key)
         if user_id is None:
             raise ApiError.of(E.USER_INVALID)
         subscribed = await subscriptions.subscribe(session, app.id, user_id, rt.clock.now(),

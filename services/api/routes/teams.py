@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from overpush import team_invitations, teams
-from overpush.accounts import email_key
+from overpush import team_invitations, teams, users
 from overpush.errors import ApiError, E
-from overpush.models import User
-from sqlalchemy import select
 
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
 from services.api.responses import ok
@@ -62,8 +59,7 @@ async def remove_user(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> J
         team = await teams.team_for_token(session, params.get("token"))
         if email and await team_invitations.revoke(session, team, email):
             return ok(rid)
-        user_id = await session.scalar(
-            select(User.id).where(User.email_key == email_key(email))) if email else None
+        user_id = await users.id_for_email(session, email) if email else None
         if user_id is None:
             raise ApiError.of(E.TEAM_MEMBER_MISSING)
         await teams.remove_member(session, team.id, user_id)

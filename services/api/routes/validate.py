@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from overpush import licenses, subscriptions
+from overpush import licenses, subscriptions, users
 from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
 from overpush.ids import is_key
-from overpush.models import Device, Group, GroupMember, User
+from overpush.models import Device, Group, GroupMember
 from overpush.platforms import DESKTOP, PLATFORMS
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,8 +42,7 @@ async def validate(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
     device = (params.get("device") or "").strip() or None
     async with rt.sessions() as session:
         app = await app_for_token(session, params.get("token"))
-        user_id = await session.scalar(select(User.id).where(User.user_key == key)) \
-            if is_key(key) else None
+        user_id = await users.id_for_key(session, key)
         if user_id is None and is_key(key):  # a subscription key, for its application only
             sub = (await subscriptions.resolve(session, [key], app.id)).get(key)
             user_id = sub.user_id if sub else None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from overpush import accounts, throttle
+from overpush import accounts, throttle, users
 from overpush.errors import E
 from overpush.ids import digest
 from overpush.models import WebSession
@@ -84,7 +84,7 @@ async def login_form(request: Request) -> HTMLResponse:
 @router.post("/login")
 async def login(request: Request, rt: RuntimeDep, _: CsrfDep, email: F,
                 password: F) -> Response:
-    limits = throttle.login_limits(rt, accounts.email_key(email), client_of(request))
+    limits = throttle.login_limits(rt, users.email_key(email), client_of(request))
     if await throttle.over(rt, limits):  # before any hashing
         return await page(request, "login.html", 429, email=email,
                           error="Too many failed log-ins. Wait a few minutes and try again.")
@@ -146,7 +146,7 @@ async def reset_request_form(request: Request) -> HTMLResponse:
 
 @router.post("/reset")
 async def reset_request(request: Request, rt: RuntimeDep, _: CsrfDep, email: F) -> Response:
-    limits = throttle.reset_limits(rt, accounts.email_key(email), client_of(request))
+    limits = throttle.reset_limits(rt, users.email_key(email), client_of(request))
     mail = None
     # Over the limit, the answer is the same and no mail goes: a neutral page cannot be
     # used to bomb a mailbox.

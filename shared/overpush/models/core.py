@@ -27,7 +27,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_key: Mapped[str] = mapped_column(String(30), unique=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    # The address as an identity (overpush.accounts.email_key: trimmed, lower-case): one
+    # The address as an identity (overpush.users.email_key: trimmed, lower-case): one
     # account per address whatever its case, and the one key of every log-in and its limits.
     # Nullable only for the few case-duplicates an upgrade found (migration 0110); a unique
     # index, not a constraint, so adding it never rebuilt the table on SQLite.
