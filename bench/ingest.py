@@ -22,7 +22,10 @@ from bench.loadgen import Load, hammer, post_form
 from testkit.backends import free_port
 
 CONCURRENCY = 32
-TARGET_RATIO = 0.5
+# Issue 20: >= 0.5x the bare endpoint on one machine, >= 0.3x on the cluster (where the
+# database, the broker, every service and the load generator share two cores); p99 <= 50 ms.
+TARGET_RATIO = {"single": 0.5, "cluster": 0.3}
+TARGET_P99_MS = 50.0
 
 
 async def run(ctx: Ctx) -> list[Row]:
@@ -71,6 +74,8 @@ async def _measure(ctx: Ctx, dep: Deployment, bare_port: int, bare_pid: int) -> 
     errors = sum(n for x in product for s, n in x.statuses.items() if s != 200)
     failure = next((x.failure.decode(errors="replace") for x in product if x.failure), "")
     ratio = statistics.median(p_rates) / statistics.median(b_rates)
+    target = TARGET_RATIO[dep.backend]
+    p99 = percentile(lat, 99) * 1000
     ratios = [p / b for p, b in zip(p_rates, b_rates, strict=True)]
     where = f"c={CONCURRENCY}, {rounds}x{seconds:g}s"
     answered = {"product": sum(x.answered for x in product),
@@ -80,7 +85,8 @@ async def _measure(ctx: Ctx, dep: Deployment, bare_port: int, bare_pid: int) -> 
         Row("ingest: accepted messages/s", dep.backend, spread(p_rates),
             notes=f"{where}; non-200: {errors} {failure}".rstrip()),
         Row("ingest: POST latency p50 / p99", dep.backend,
-            f"{percentile(lat, 50) * 1000:.1f} / {percentile(lat, 99) * 1000:.1f} ms"),
+            f"{percentile(lat, 50) * 1000:.1f} / {p99:.1f} ms", f"p99 <= {TARGET_P99_MS:g} ms",
+            p99 <= TARGET_P99_MS),
         Row("ingest: bare FastAPI endpoint req/s", dep.backend, spread(b_rates),
             notes=f"p50/p99 {percentile(blat, 50) * 1000:.1f} / "
                   f"{percentile(blat, 99) * 1000:.1f} ms"),
@@ -88,6 +94,6 @@ async def _measure(ctx: Ctx, dep: Deployment, bare_port: int, bare_pid: int) -> 
             f"{cpu_ms['product']:.2f} / {cpu_ms['bare']:.3f} ms",
             notes="all the deployment's processes, dispatch and quota work included"),
         Row("ingest: ratio to bare endpoint", dep.backend, f"{ratio:.2f}x",
-            f">= {TARGET_RATIO}x", ratio >= TARGET_RATIO,
+            f">= {target}x", ratio >= target,
             notes=f"per round {min(ratios):.2f}-{max(ratios):.2f}"),
     ]

@@ -9,7 +9,9 @@ import time
 from bench.harness import Ctx, Deployment, Row, deployment, percentile
 from bench.loadgen import HttpConn, post_form
 
-TARGET_P99_MS = {"single": 25.0, "cluster": 40.0}
+# Issue 20: p50 <= 3 ms and p99 <= 10 ms on one machine, p99 <= 20 ms on the cluster.
+TARGET_P99_MS = {"single": 10.0, "cluster": 20.0}
+TARGET_P50_MS = {"single": 3.0}
 
 
 async def run(ctx: Ctx) -> list[Row]:
@@ -46,6 +48,12 @@ async def _measure(ctx: Ctx, dep: Deployment) -> Row:
         await device.close()
     p50, p99 = percentile(samples, 50) * 1000, percentile(samples, 99) * 1000
     target = TARGET_P99_MS[dep.backend]
+    p50_target = TARGET_P50_MS.get(dep.backend)
+    wanted = f"p99 <= {target:g} ms"
+    met = p99 <= target
+    if p50_target is not None:
+        wanted = f"p50 <= {p50_target:g}, {wanted}"
+        met = met and p50 <= p50_target
     return Row("POST-to-'!' latency p50 / p99", dep.backend, f"{p50:.1f} / {p99:.1f} ms",
-               f"p99 <= {target:g} ms", p99 <= target,
+               wanted, met,
                notes=f"{count} sequential sends, max {max(samples) * 1000:.1f} ms")

@@ -94,7 +94,7 @@ class HttpConn:
         self.writer.close()
 
 
-def _masked_text_frame(text: str) -> bytes:
+def masked_text_frame(text: str) -> bytes:
     payload = text.encode()
     mask = os.urandom(4)
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
@@ -117,7 +117,7 @@ async def ws_login(host: str, port: int, device_id: str, secret: str
     head = await reader.readuntil(b"\r\n\r\n")
     if head[9:12] != b"101":
         raise RuntimeError(f"websocket upgrade refused: {head[:200]!r}")
-    writer.write(_masked_text_frame(f"login:{device_id}:{secret}\n"))
+    writer.write(masked_text_frame(f"login:{device_id}:{secret}\n"))
     frame = await reader.readexactly(3)
     if frame != b"\x82\x01!":
         raise RuntimeError(f"expected the binary '!' frame after log-in, got {frame!r}")

@@ -24,6 +24,9 @@ class WebSocket(Protocol):
 
     ident: str
 
+    def send_now(self, data: bytes) -> bool:
+        """Write the frame at once if the connection allows it without waiting."""
+
     async def send_bytes(self, data: bytes) -> None: ...
 
     async def close(self) -> None: ...
@@ -73,10 +76,13 @@ class Connections:
         return len(targets)
 
     async def _send_all(self, targets: list[WebSocket], frame: bytes) -> None:
-        if len(targets) == 1:
-            await _send(targets[0], frame)
-        elif targets:
-            await asyncio.gather(*(_send(ws, frame) for ws in targets))
+        # Most connections take the frame at once (a transport write): only the rest, paused
+        # or closing, get a task each. A '#' round over 19,000 sockets made 38,000 tasks.
+        slow = [ws for ws in targets if not _send_now(ws, frame)]
+        if len(slow) == 1:
+            await _send(slow[0], frame)
+        elif slow:
+            await asyncio.gather(*(_send(ws, frame) for ws in slow))
 
 
 async def _close(ws: WebSocket) -> None:
@@ -84,6 +90,14 @@ async def _close(ws: WebSocket) -> None:
         await asyncio.wait_for(ws.close(), SEND_TIMEOUT)
     except Exception as exc:  # already gone
         log.debug("websocket close failed: %r", exc)
+
+
+def _send_now(ws: WebSocket, frame: bytes) -> bool:
+    try:
+        return ws.send_now(frame)
+    except Exception as exc:  # the transport failed: the slow path reports and cleans up
+        log.debug("websocket write failed: %r", exc)
+        return False
 
 
 async def _send(ws: WebSocket, frame: bytes) -> None:

@@ -34,7 +34,8 @@ from overpush.client_address import Network
 from overpush.errors import ApiError, E
 from overpush.ids import request_id
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from services.api.lean_ws import LeanWebSocket
 
 log = logging.getLogger(__name__)
 RESERVE = 256  # descriptors kept for the database, the broker, SMTP, files and the probes
@@ -210,7 +211,7 @@ class GuardedHttp(HttpToolsProtocol):
         super().handle_websocket_upgrade()
 
 
-class GuardedWebSocket(WebSocketsSansIOProtocol):
+class GuardedWebSocket(LeanWebSocket):
     guard: ClassVar[Guard]
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -6,6 +6,14 @@ process left behind) and deletes each row only once the bus confirmed it, so a b
 delays events but never loses them. A crash between confirm and delete republishes: consumers
 are idempotent.
 
+Events committed in a process whose relay runs are also handed to that relay when their
+transaction commits (`_committed`, an after-commit hook): it publishes them at once, without
+reading them back, and deletes their rows after the bus confirmed them; the sweep still
+covers everything else (rows of other processes, a publish that failed, a crash before the
+delete). That takes the relay's SELECT, and its wait for the database, out of the path from
+a POST to the device; an event published twice (handed off and swept in the same instant)
+is one more redelivery, which consumers take in their stride.
+
 A row whose publish fails (it no longer decodes, or no consumer takes its event yet, as in a
 rolling deploy where the publisher is newer than the consumers) is set aside on its own
 schedule: its attempt count grows and it is due again after `retry_delay` (doubling, capped at
@@ -22,9 +30,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import event as orm_events
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from overpush.background import Background
 from overpush.bus import Unroutable
@@ -67,13 +76,39 @@ def describe(exc: BaseException) -> str:
 def add(session: AsyncSession, rt: Runtime, event: Event) -> None:
     """Stage `event` in the caller's transaction."""
     session.add(OutboxEvent(**_row(event, rt.clock.now())))
+    _hand_off_after_commit(session, rt, [event])
+
+
+_HANDOFF = "overpush.outbox.handoff"
+
+
+def _hand_off_after_commit(session: AsyncSession, rt: Runtime, events: Sequence[Event]) -> None:
+    """Hand `events` to the relay once this transaction commits. Not from a savepoint: one
+    rolled back alone would leave the event handed off but its row gone."""
+    if rt.outbox_handoff is not None and not session.in_nested_transaction():
+        session.info.setdefault(_HANDOFF, (rt, []))[1].extend(events)
+
+
+@orm_events.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    entry = session.info.pop(_HANDOFF, None)
+    if entry is not None:
+        rt, events = entry
+        if rt.outbox_handoff is not None:
+            rt.outbox_handoff.extend(events)
+        rt.outbox_wakeup.set()
+
+
+@orm_events.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_HANDOFF, None)  # nothing was committed: the relay gets nothing
 
 
 def wake_after_commit(session: AsyncSession, rt: Runtime) -> None:
     """Wake the relay once `session`'s transaction commits (waking it before would find the
     rows not yet visible, and they would wait for the next sweep)."""
-    sqlalchemy_event.listen(session.sync_session, "after_commit",
-                            lambda _: rt.outbox_wakeup.set(), once=True)
+    orm_events.listen(session.sync_session, "after_commit",
+                      lambda _: rt.outbox_wakeup.set(), once=True)
 
 
 def _row(event: Event, now: datetime) -> dict[str, Any]:
@@ -86,9 +121,25 @@ async def stage(session: AsyncSession, rt: Runtime, events: Sequence[Event]) -> 
     if events:
         now = rt.clock.now()
         await session.execute(_INSERT, [_row(e, now) for e in events])
+        _hand_off_after_commit(session, rt, events)
 
 
 _INSERT = insert(table_of(OutboxEvent))
+_DELETE_BY_EVENT = delete(table_of(OutboxEvent)).where(
+    table_of(OutboxEvent).c.event_id.in_(bindparam("ids", expanding=True)))
+
+
+async def _publish_all(send: Callable[[Event], Awaitable[None]],
+                       events: Sequence[Event]) -> list[BaseException | None]:
+    """Each event's publish, its exception or None; one event (a lone send) without a task
+    per publish."""
+    if len(events) == 1:
+        try:
+            await send(events[0])
+        except Exception as exc:
+            return [exc]
+        return [None]
+    return list(await asyncio.gather(*(send(e) for e in events), return_exceptions=True))
 
 
 class OutboxRelay(Background):
@@ -100,6 +151,21 @@ class OutboxRelay(Background):
         # How an event goes out: the bus by default; the services pass
         # overpush.presence.publish, which sends a device frame where its devices are held.
         self._send = publish or rt.bus.publish
+        self._last_sweep = float("-inf")
+
+    def start(self) -> None:
+        if self._rt.outbox_handoff is None:
+            self._rt.outbox_handoff = []
+        # The first sweep comes with the first wake-up that hands nothing over, or an
+        # interval from now, as before handing off existed.
+        self._last_sweep = asyncio.get_running_loop().time()
+        super().start()
+
+    async def stop(self) -> None:
+        await super().stop()
+        # What is still handed off is in the outbox table too: the final flush (or the next
+        # process's sweep) publishes it.
+        self._rt.outbox_handoff = None
 
     async def _run(self) -> None:
         rt = self._rt
@@ -115,8 +181,15 @@ class OutboxRelay(Background):
                                            timeout=rt.settings.outbox_sweep_interval)
             rt.outbox_wakeup.clear()
             try:
-                while await self.flush() == BATCH:
-                    pass
+                handed, failed = await self.publish_handed()
+                # Sweep when nothing was handed (a timeout, or a commit elsewhere), when a
+                # handed event failed, and at least once per interval under steady load.
+                loop_time = asyncio.get_running_loop().time()
+                if not handed or failed or (loop_time - self._last_sweep
+                                            >= rt.settings.outbox_sweep_interval):
+                    self._last_sweep = loop_time
+                    while await self.flush() == BATCH:
+                        pass
                 backoff = 0.0
             except asyncio.CancelledError:
                 raise
@@ -126,6 +199,29 @@ class OutboxRelay(Background):
                 log.warning("outbox publish failed (%s: %s); events stay in the outbox, "
                             "next attempt in %.1fs", type(exc).__name__, exc, backoff)
                 log.debug("outbox publish failure", exc_info=True)
+
+    async def publish_handed(self) -> tuple[int, int]:
+        """Publish the events handed over since the last call, then delete the rows of those
+        the bus confirmed; (how many were handed, how many failed). A failed one stays in
+        the table for the sweep, which sets it aside as any other."""
+        rt = self._rt
+        if not rt.outbox_handoff:
+            return 0, 0
+        events = list(rt.outbox_handoff)
+        rt.outbox_handoff.clear()
+        results = await _publish_all(self._send, events)
+        for res in results:
+            if isinstance(res, BaseException) and not isinstance(res, Exception):
+                raise res  # cancelled: the rows stay, the sweep or the next process sends them
+        done = [e.event_id for e, res in zip(events, results, strict=True) if res is None]
+        if done:
+            # Let the consumers just woken (the dispatcher) take the database first: this
+            # delete is bookkeeping, their work is what the device waits for.
+            await asyncio.sleep(0)
+            async with rt.sessions() as session, session.begin():
+                await session.execute(_DELETE_BY_EVENT, {"ids": done})
+            rt.metrics.published.inc(len(done))
+        return len(events), len(events) - len(done)
 
     async def flush(self) -> int:
         """Publish one batch of due events; returns how many rows it handled (confirmed and

@@ -12,6 +12,7 @@ from overpush.batching import Batcher
 from overpush.bus import Bus, make_bus
 from overpush.clock import Clock, SystemClock
 from overpush.db import make_engine, make_sessionmaker
+from overpush.events import Event
 from overpush.metrics import Metrics
 from overpush.passwords import Passwords
 from overpush.settings import Settings
@@ -32,6 +33,9 @@ class Runtime:
     passwords: Passwords
     # Set after a commit that staged outbox events, so the relay publishes them at once.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Events this process committed, handed straight to its running outbox relay, which
+    # publishes them without reading them back (None: no relay runs here; overpush.outbox).
+    outbox_handoff: list[Event] | None = None
     # Group commit for the intake: requests that arrive together share one transaction.
     intake: Batcher[Any, Any] = field(default_factory=lambda: Batcher(INTAKE_BATCH))
 

@@ -14,6 +14,7 @@ from overpush.settings import Settings
 from sqlalchemy import select
 
 from testkit.device import DesktopDevice
+from tests.callback_receiver import Receiver
 from tests.factories import make_app, make_user
 from tests.services.receipts_helpers import START, clocked_server, fast
 
@@ -82,3 +83,35 @@ async def test_acknowledgement_nudges_the_other_devices(settings: Settings) -> N
         await other.login(http)
         await other.register(http)
         assert await receipts.nudge_recipients(rt, rid) == sorted(d.device_id for d in devices)
+
+
+async def test_the_callback_names_the_device_of_a_secret_among_several(
+        settings: Settings) -> None:
+    """Issue 17 §1: a user with several devices acknowledges with the secret alone (as
+    Pushover's clients do); the receipt and the callback both name that device."""
+    s = fast(settings)
+    base = f"http://{s.http_host}:{s.http_port}"
+    async with clocked_server(s, FixedClock(START)) as runner, Receiver() as receiver, \
+            httpx.AsyncClient(timeout=10) as http:
+        rt = runner.rt
+        ann = await make_user(rt)
+        token = await make_app(rt, ann, "Pager")
+        laptop, desk = (DesktopDevice(base, ann.email, ann.password, name=name)
+                        for name in ("laptop", "desk"))
+        for dev in (laptop, desk):
+            await dev.login(http)
+            await dev.register(http)
+        r = await http.post(f"{base}/1/messages.json", data={
+            "token": token, "user": ann.user_key, "message": "db down", "priority": "2",
+            "retry": "60", "expire": "3600", "callback": receiver.url})
+        assert r.status_code == 200, r.text
+        receipt = r.json()["receipt"]
+        r = await http.post(f"{base}/1/receipts/{receipt}/acknowledge.json",
+                            data={"secret": desk.secret})
+        assert r.status_code == 200, r.text
+        [hook] = await receiver.wait(1)
+        assert (hook["acknowledged_by"], hook["acknowledged_by_device"]) == (
+            ann.user_key, "desk")
+        poll = (await http.get(f"{base}/1/receipts/{receipt}.json",
+                               params={"token": token})).json()
+        assert poll["acknowledged_by_device"] == "desk"

@@ -15,15 +15,13 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import APIRouter
-from overpush.errors import ApiError
-from overpush.models import Device
 from overpush.presence import Record
 from overpush.runtime import Runtime
-from sqlalchemy import select
 from starlette.routing import WebSocketRoute
 
-from services.api.auth import plausible_device_id, user_for_secret
 from services.api.connections import ELSEWHERE, ERROR, NEW_MESSAGES, Connections
+from services.api.lean_ws import SEND_NOW
+from services.api.push_login import PushLogins
 
 log = logging.getLogger(__name__)
 LOGIN_TIMEOUT = 30.0
@@ -39,11 +37,16 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 class Peer:
     """One device connection, as Connections sees it: an id, frames out, and a close."""
 
-    __slots__ = ("_send", "ident")
+    __slots__ = ("_now", "_send", "ident")
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, scope: Scope) -> None:
         self._send = send
+        # The server's synchronous write, when it offers one (services/api/lean_ws.py).
+        self._now: Callable[[bytes], bool] | None = scope.get("extensions", {}).get(SEND_NOW)
         self.ident = secrets.token_hex(8)
+
+    def send_now(self, data: bytes) -> bool:
+        return self._now is not None and self._now(data)
 
     async def send_bytes(self, data: bytes) -> None:
         await self._send({"type": "websocket.send", "bytes": data})
@@ -58,6 +61,7 @@ class PushEndpoint:
     def __init__(self, rt: Runtime, conns: Connections, record: Record | None = None) -> None:
         self.rt = rt
         self.conns = conns
+        self.logins = PushLogins(rt)
         # Where this instance records the devices it holds (None: the in-process bus, where
         # this is the only instance).
         self.record = record
@@ -86,7 +90,7 @@ class PushEndpoint:
             await _close(send)
             return
         frame = message.get("text") if message["type"] == "websocket.receive" else None
-        who = await _login(self.rt, frame) if frame is not None else None
+        who = await self.logins.check(frame) if frame is not None else None
         if who is None:
             if message["type"] != "websocket.disconnect":
                 await send({"type": "websocket.send", "bytes": ERROR})  # E: log in again
@@ -102,7 +106,7 @@ class PushEndpoint:
                 del self._live[user_id]
             return
         live.add(device_id)
-        peer = Peer(send)
+        peer = Peer(send, scope)
         self.conns.add(device_id, peer)
         try:
             if not await self._recorded(device_id, peer):
@@ -154,28 +158,6 @@ class _FromApp:
 
 router = APIRouter()
 router.routes.append(WebSocketRoute(PATH, _FromApp()))
-
-
-async def _login(rt: Runtime, frame: str) -> tuple[str, int] | None:
-    """The device's public id and its user's id, when the frame logs a device in."""
-    parts = frame.strip().split(":")
-    if len(parts) != 3 or parts[0] != "login":
-        return None
-    _, device_id, secret = parts
-    if not plausible_device_id(device_id):
-        return None  # cannot be one of ours: no database query
-    try:
-        async with rt.sessions() as session, session.begin():
-            user = await user_for_secret(session, secret)
-            device = await session.scalar(select(Device).where(
-                Device.public_id == device_id, Device.user_id == user.id, Device.enabled
-            ))
-            if device is None:
-                return None
-            device.last_seen_at = rt.clock.now()
-            return device.public_id, user.id
-    except ApiError:
-        return None
 
 
 async def _close(send: Send, code: int = 1000) -> None:

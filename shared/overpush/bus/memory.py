@@ -78,6 +78,9 @@ class MemoryBus:
         body = encode(event)
         for q in queues:
             q.items.put_nowait((body, 0))
+        # The consumers just woken run before the publisher goes on, as they would while a
+        # broker confirmed: a nudge reaches the socket before the dispatcher's bookkeeping.
+        await asyncio.sleep(0)
 
     async def subscribe(
         self,
