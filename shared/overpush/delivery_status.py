@@ -16,8 +16,6 @@ theirs, and its push answers move them forward like any other.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,9 +29,7 @@ from overpush.clock import unix
 from overpush.db import InsertIgnore
 from overpush.delivery.fanout import Target
 from overpush.errors import ApiError, E
-from overpush.ids import random_key
-from overpush.models import App, DeviceStatus, StatusCallback, User
-from overpush.runtime import Runtime
+from overpush.models import DeviceStatus, StatusCallback, User
 
 QUEUED, SENT, DELIVERED, FAILED = "queued", "sent", "delivered", "failed"
 # The statuses each status may replace.
@@ -49,8 +45,6 @@ KEPT_AFTER_QUEUE = timedelta(days=1)
 
 def not_synced(days: int) -> str:
     return f"expired: the device did not download it within {days} days"
-OLD_SECRET_VALID = timedelta(hours=24)
-SECRET_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -59,74 +53,6 @@ class Change:
     device_id: int
     status: str
     reason: str | None = None
-
-
-# --- signing (pure) ---------------------------------------------------------------------
-
-def new_secret() -> str:
-    return "whsec_" + random_key(40)
-
-
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """Stripe's scheme: HMAC-SHA256 over "<t>.<body>", hex."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return mac.hexdigest()
-
-
-def signing_secrets(app: App, now: datetime) -> list[str]:
-    """The current secret, and the previous one for 24 hours after a rotation."""
-    secrets = [app.status_secret] if app.status_secret else []
-    rotated = app.status_secret_rotated_at
-    if app.status_secret_old and rotated is not None and now - rotated < OLD_SECRET_VALID:
-        secrets.append(app.status_secret_old)
-    return secrets
-
-
-def signature_header(secrets: Sequence[str], timestamp: int, body: bytes) -> str:
-    """X-Overpush-Signature: t=<unix>,v1=<hex>[,v1=<hex of the previous secret>]."""
-    return ",".join([f"t={timestamp}", *(f"v1={sign(s, timestamp, body)}" for s in secrets)])
-
-
-def verify(header: str, secret: str, body: bytes, now: int, tolerance: int = 300) -> bool:
-    """What a receiver does: a v1 matches for this secret and t is recent."""
-    parts = [p.partition("=") for p in header.split(",")]
-    stamps = [v for k, _, v in parts if k == "t"]
-    if len(stamps) != 1 or not stamps[0].isdigit() or abs(now - int(stamps[0])) > tolerance:
-        return False
-    expected = sign(secret, int(stamps[0]), body)
-    return any(k == "v1" and hmac.compare_digest(v, expected) for k, _, v in parts)
-
-
-async def ensure_secret(session: AsyncSession, app: App) -> str:
-    """The application's signing secret, made on first need."""
-    if not app.status_secret:
-        app.status_secret = new_secret()
-        await session.flush()
-    return app.status_secret
-
-
-async def secret_of(rt: Runtime, app_id: int) -> str:
-    """The application's signing secret for its page, made there on first view."""
-    async with rt.sessions() as session, session.begin():
-        app = await session.get(App, app_id)
-        assert app is not None
-        return await ensure_secret(session, app)
-
-
-async def rotate_secret(rt: Runtime, owner_id: int, app_id: int) -> bool:
-    """Rotate an application of `owner_id`'s; False when it is not theirs."""
-    async with rt.sessions() as session, session.begin():
-        app = await session.get(App, app_id)
-        if app is None or app.owner_id != owner_id:
-            return False
-        rotate(app, rt.clock.now())
-    return True
-
-
-def rotate(app: App, now: datetime) -> None:
-    """A new secret; the old one keeps signing for OLD_SECRET_VALID."""
-    app.status_secret_old, app.status_secret = app.status_secret, new_secret()
-    app.status_secret_rotated_at = now
 
 
 # --- recording ---------------------------------------------------------------------------

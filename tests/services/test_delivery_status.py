@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from overpush import delivery_status
+from overpush import status_callbacks
 from overpush.clock import FixedClock, unix
 from overpush.models import App, Delivery, DeviceStatus
 from overpush.settings import Settings
@@ -48,7 +48,7 @@ def with_apns(settings: Settings, fake: FakeApns, tmp_path: Path) -> Settings:
 def verified(receiver: Receiver, secret: str, now: int) -> list[dict[str, Any]]:
     """The callbacks whose signature checks with `secret`, as JSON."""
     return [json.loads(body) for headers, body in receiver.raw
-            if delivery_status.verify(headers["x-overpush-signature"], secret, body, now)]
+            if status_callbacks.verify(headers["x-overpush-signature"], secret, body, now)]
 
 
 @pytest.mark.timeout(120)
@@ -132,7 +132,7 @@ async def test_status_of_a_message_to_a_websocket_device_and_an_iphone(
         # A rotation: the old secret keeps signing for 24 hours, then stops. APNs refuses
         # the next push: that device's status is "failed", with Apple's reason.
         app_id = await _app_id(rt, token)
-        assert await delivery_status.rotate_secret(rt, (await _owner(rt, app_id)), app_id)
+        assert await status_callbacks.rotate_secret(rt, (await _owner(rt, app_id)), app_id)
         async with rt.sessions() as session:
             new = await session.scalar(select(App.status_secret).where(App.id == app_id))
         assert new is not None and new != secret

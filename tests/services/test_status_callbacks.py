@@ -8,7 +8,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from overpush import delivery_status, status_callbacks
+from overpush import status_callbacks
 from overpush.clock import FixedClock, unix
 from overpush.db import migrate
 from overpush.delivery import dispatch
@@ -78,7 +78,7 @@ async def test_a_failing_receiver_is_retried_with_back_off(rt: Runtime) -> None:
     async with rt.sessions() as session:
         secret = await session.scalar(select(App.status_secret).where(App.token == token))
     assert secret is not None
-    assert delivery_status.verify(headers["x-overpush-signature"], secret, body,
+    assert status_callbacks.verify(headers["x-overpush-signature"], secret, body,
                                   unix(clock.now()))
     event = json.loads(body)
     assert (event["request"], event["device"], event["status"]) == ("req-1", "laptop",

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from overpush import delivery_status
+from overpush import status_callbacks
 from overpush.apps import app_url
 from overpush.errors import ApiError
 from overpush.icons import IconError, normalise
@@ -110,7 +110,7 @@ async def app_page(request: Request, app_id: str, rt: RuntimeDep, who: ViewerDep
         is_mail = bool(await session.scalar(select(MailAccount.user_id).where(
             MailAccount.app_id == app.id)))
     series = [(d, rows.get(d, 0)) for d in (start + timedelta(days=i) for i in range(30))]
-    secret = await delivery_status.secret_of(rt, app.id)  # issue 17: status callbacks
+    secret = await status_callbacks.secret_of(rt, app.id)  # issue 17: status callbacks
     return await page(request, "app.html", user=who.user, app=app, month=month,
                       used=month.limit - month.remaining, chart=usage_chart(series),
                       is_mail=is_mail, status_secret=secret)

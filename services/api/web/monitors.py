@@ -8,7 +8,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from overpush import delivery_status, escalations, heartbeats
+from overpush import escalations, heartbeats, status_callbacks
 from overpush.ids import row_id
 from overpush.models import App
 from sqlalchemy import select
@@ -51,6 +51,6 @@ async def rotate_status_secret(app_id: str, rt: RuntimeDep, who: ViewerDep,
                                _: CsrfDep) -> Response:
     """A new status-callback signing secret; the old one signs too for 24 hours."""
     number = row_id(app_id)  # any text from the URL: never a 5xx (issue 14, item 12)
-    if number is None or not await delivery_status.rotate_secret(rt, who.user.id, number):
+    if number is None or not await status_callbacks.rotate_secret(rt, who.user.id, number):
         return redirect("/")
     return redirect(f"/apps/{number}?notice=status_secret_rotated")
