@@ -9,6 +9,15 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 
+def stopping() -> bool:
+    """Whether the running task has been asked to stop. A loop must ask, at each turn and
+    when it catches Exception: a cancellation can be lost on the way (Python 3.11's
+    asyncio.wait_for drops one that arrives as the awaited thing completes; a library may
+    turn one into an ordinary error), and a loop that then went on would never stop."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class Background:
     """Subclasses implement `_run` (a loop) and name their task; start and stop are shared."""
 
@@ -45,11 +54,15 @@ class Repeat(Background):
         if self._idle_first:
             await self._idle()
         while True:
+            if stopping():
+                raise asyncio.CancelledError
             try:
                 busy = await self._step()
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if stopping():
+                    raise asyncio.CancelledError from None
                 log.warning("%s step failed; retrying", self.task_name, exc_info=True)
                 busy = False
                 await asyncio.sleep(self._pause)

@@ -35,7 +35,7 @@ from sqlalchemy import event as orm_events
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from overpush.background import Background
+from overpush.background import Background, stopping
 from overpush.bus import Unroutable
 from overpush.db import table_of
 from overpush.events import Event, decode
@@ -51,6 +51,11 @@ MAX_BACKOFF = 5.0
 FIRST_RETRY = timedelta(seconds=1)
 RETRY_CAP = timedelta(hours=1)
 ERROR_LENGTH = 500
+# A row handed to its own process's relay at commit is not due for other processes' sweeps
+# until this long after: the relay publishes it within milliseconds and deletes it, and a
+# replica sweeping in between would publish it a second time. If its process dies first,
+# any sweep sends it once the grace is over.
+HANDOFF_GRACE = timedelta(seconds=10)
 
 
 def retry_delay(attempts: int, cap: timedelta = RETRY_CAP) -> timedelta:
@@ -75,18 +80,20 @@ def describe(exc: BaseException) -> str:
 
 def add(session: AsyncSession, rt: Runtime, event: Event) -> None:
     """Stage `event` in the caller's transaction."""
-    session.add(OutboxEvent(**_row(event, rt.clock.now())))
-    _hand_off_after_commit(session, rt, [event])
+    handed = _hand_off_after_commit(session, rt, [event])
+    session.add(OutboxEvent(**_row(event, rt.clock.now(), handed)))
 
 
 _HANDOFF = "overpush.outbox.handoff"
 
 
-def _hand_off_after_commit(session: AsyncSession, rt: Runtime, events: Sequence[Event]) -> None:
-    """Hand `events` to the relay once this transaction commits. Not from a savepoint: one
-    rolled back alone would leave the event handed off but its row gone."""
-    if rt.outbox_handoff is not None and not session.in_nested_transaction():
-        session.info.setdefault(_HANDOFF, (rt, []))[1].extend(events)
+def _hand_off_after_commit(session: AsyncSession, rt: Runtime, events: Sequence[Event]) -> bool:
+    """Hand `events` to the relay once this transaction commits; whether they are. Not from
+    a savepoint: one rolled back alone would leave the event handed off but its row gone."""
+    if rt.outbox_handoff is None or session.in_nested_transaction():
+        return False
+    session.info.setdefault(_HANDOFF, (rt, []))[1].extend(events)
+    return True
 
 
 @orm_events.listens_for(Session, "after_commit")
@@ -104,29 +111,27 @@ def _rolled_back(session: Session) -> None:
     session.info.pop(_HANDOFF, None)  # nothing was committed: the relay gets nothing
 
 
-def wake_after_commit(session: AsyncSession, rt: Runtime) -> None:
-    """Wake the relay once `session`'s transaction commits (waking it before would find the
-    rows not yet visible, and they would wait for the next sweep)."""
-    orm_events.listen(session.sync_session, "after_commit",
-                      lambda _: rt.outbox_wakeup.set(), once=True)
-
-
-def _row(event: Event, now: datetime) -> dict[str, Any]:
+def _row(event: Event, now: datetime, handed: bool) -> dict[str, Any]:
     return {"event_id": event.event_id, "routing_key": event.routing_key,
-            "body": event.model_dump_json(), "created_at": now}
+            "body": event.model_dump_json(), "created_at": now,
+            "next_attempt_at": now + HANDOFF_GRACE if handed else None}
 
 
 async def stage(session: AsyncSession, rt: Runtime, events: Sequence[Event]) -> None:
     """`add` for a hot path: the events in one prebuilt INSERT, no ORM unit of work."""
     if events:
         now = rt.clock.now()
-        await session.execute(_INSERT, [_row(e, now) for e in events])
-        _hand_off_after_commit(session, rt, events)
+        handed = _hand_off_after_commit(session, rt, events)
+        await session.execute(_INSERT, [_row(e, now, handed) for e in events])
 
 
 _INSERT = insert(table_of(OutboxEvent))
 _DELETE_BY_EVENT = delete(table_of(OutboxEvent)).where(
     table_of(OutboxEvent).c.event_id.in_(bindparam("ids", expanding=True)))
+# Handed-off rows the relay did not publish become due for any sweep at once.
+_DUE_NOW = update(table_of(OutboxEvent)).where(
+    table_of(OutboxEvent).c.event_id.in_(bindparam("ids", expanding=True))
+).values(next_attempt_at=None)
 
 
 async def _publish_all(send: Callable[[Event], Awaitable[None]],
@@ -163,14 +168,23 @@ class OutboxRelay(Background):
 
     async def stop(self) -> None:
         await super().stop()
-        # What is still handed off is in the outbox table too: the final flush (or the next
-        # process's sweep) publishes it.
-        self._rt.outbox_handoff = None
+        # What is still handed off is in the outbox table too: made due now, the final
+        # flush (or the next process's sweep) publishes it.
+        left, self._rt.outbox_handoff = self._rt.outbox_handoff or [], None
+        if left:
+            with contextlib.suppress(Exception):  # else they are due after HANDOFF_GRACE
+                await self._make_due([e.event_id for e in left])
+
+    async def _make_due(self, event_ids: list[str]) -> None:
+        async with self._rt.sessions() as session, session.begin():
+            await session.execute(_DUE_NOW, {"ids": event_ids})
 
     async def _run(self) -> None:
         rt = self._rt
         backoff = 0.0
         while True:
+            if stopping():
+                raise asyncio.CancelledError
             if backoff:
                 # While the bus fails, new commits do not trigger attempts of their own (they
                 # would hammer a broker that is down); they go out with the next attempt.
@@ -194,6 +208,8 @@ class OutboxRelay(Background):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if stopping():
+                    raise asyncio.CancelledError from None
                 rt.metrics.publish_failures.inc()
                 backoff = min(max(backoff * 2, 0.5), MAX_BACKOFF)
                 log.warning("outbox publish failed (%s: %s); events stay in the outbox, "
@@ -214,6 +230,10 @@ class OutboxRelay(Background):
             if isinstance(res, BaseException) and not isinstance(res, Exception):
                 raise res  # cancelled: the rows stay, the sweep or the next process sends them
         done = [e.event_id for e, res in zip(events, results, strict=True) if res is None]
+        if len(done) < len(events):
+            # The sweep sets the failed ones aside on its schedule, from now.
+            await self._make_due([e.event_id for e, res in zip(events, results, strict=True)
+                                  if res is not None])
         if done:
             # Let the consumers just woken (the dispatcher) take the database first: this
             # delete is bookkeeping, their work is what the device waits for.

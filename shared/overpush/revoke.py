@@ -53,7 +53,6 @@ def tell_devices(session: AsyncSession, rt: Runtime, public_ids: list[str]) -> N
     wherever they are held. Through the outbox, so the telling is committed with the
     revocation: a bus that hiccups at that moment delays it instead of losing it, and a
     process with no bus of its own (an `overpush admin` command) has the server's relay
-    publish it. The relay is woken once the transaction commits."""
+    publish it."""
     if public_ids:
         outbox.add(session, rt, DevicesNudged(device_ids=public_ids, frame="E", close=True))
-        outbox.wake_after_commit(session, rt)

@@ -5,9 +5,11 @@ in a savepoint is left to the sweep. On both backends."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from overpush import outbox
+from overpush.clock import FixedClock
 from overpush.db import migrate
 from overpush.events import Event, MessageAccepted
 from overpush.models import OutboxEvent
@@ -71,3 +73,62 @@ async def test_committed_events_go_out_without_a_sweep(rt: Runtime) -> None:
         await relay.stop()
     assert rt.outbox_handoff is None  # stopped: commits hand nothing over any more
     assert await count(rt, OutboxEvent) == 0
+
+
+async def test_another_process_sweeps_a_handed_off_row_only_after_the_grace(
+        settings: Settings) -> None:
+    """Replicas share the table: a row its own relay was handed at commit is not theirs to
+    publish (it would go out twice) unless that relay never did, by the end of the grace."""
+    start = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    # Process A commits with a relay that takes hand-offs, then dies before publishing.
+    a = Runtime.build(settings, clock=FixedClock(start))
+    b_clock = FixedClock(start)
+    b = Runtime.build(settings, clock=b_clock)
+    await migrate(a.engine)
+    await b.bus.start()
+    heard: list[str] = []
+
+    async def handle(event: Event) -> None:
+        heard.append(event.event_id)
+
+    await b.bus.subscribe("handoff-grace-test", [MessageAccepted], handle)
+    try:
+        a.outbox_handoff = []  # as a started relay sets it
+        event = MessageAccepted(message_ids=[1], app_id=1, priority=0)
+        async with a.sessions() as session, session.begin():
+            await outbox.stage(session, a, [event])
+        assert a.outbox_handoff == [event]
+        sweeper = OutboxRelay(b)
+        assert await sweeper.flush() == 0  # A's relay would publish it any moment
+        b_clock.advance(outbox.HANDOFF_GRACE.total_seconds())
+        assert await sweeper.flush() == 1
+        await until(lambda: heard == [event.event_id], "the sweep publishes it once")
+        assert await count(b, OutboxEvent) == 0
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_stopping_relay_leaves_its_hand_offs_due_for_the_final_flush(
+        settings: Settings) -> None:
+    rt = Runtime.build(settings, clock=FixedClock(datetime(2026, 11, 30, tzinfo=UTC)))
+    await migrate(rt.engine)
+    await rt.bus.start()
+    heard: list[str] = []
+
+    async def handle(event: Event) -> None:
+        heard.append(event.event_id)
+
+    await rt.bus.subscribe("handoff-stop-test", [MessageAccepted], handle)
+    try:
+        relay = OutboxRelay(rt)
+        rt.outbox_handoff = []  # taking hand-offs, but stopped before it publishes them
+        event = MessageAccepted(message_ids=[1], app_id=1, priority=0)
+        async with rt.sessions() as session, session.begin():
+            await outbox.stage(session, rt, [event])
+        await relay.stop()
+        assert rt.outbox_handoff is None
+        assert await relay.flush() == 1  # the clock has not moved: due because it stopped
+        await until(lambda: heard == [event.event_id], "the final flush publishes it")
+    finally:
+        await rt.close()
