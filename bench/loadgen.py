@@ -106,19 +106,25 @@ def masked_text_frame(text: str) -> bytes:
     return header + mask + masked
 
 
-async def ws_login(host: str, port: int, device_id: str, secret: str
-                   ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Open /push, log in as the device and wait for the server's first b'!' frame."""
-    reader, writer = await asyncio.open_connection(host, port)
+async def ws_login(host: str, port: int, device_id: str, secret: str, source: str | None = None,
+                   extra_headers: str = "") -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Open /push (from the loopback address `source`, with `extra_headers` in the handshake),
+    log in as the device and wait for the server's first b'!' frame. A server that accepts
+    permessage-deflate is refused: this client reads plain frames."""
+    local_addr = (source, 0) if source else None
+    reader, writer = await asyncio.open_connection(host, port, local_addr=local_addr)
     key = base64.b64encode(os.urandom(16)).decode()
-    writer.write((f"GET /push HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+    writer.write((f"GET /push HTTP/1.1\r\nHost: {host}:{port}\r\n{extra_headers}"
+                  f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                   f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
     head = await reader.readuntil(b"\r\n\r\n")
     if head[9:12] != b"101":
         raise RuntimeError(f"websocket upgrade refused: {head[:200]!r}")
+    if b"permessage-deflate" in head.lower():
+        raise RuntimeError("the server accepted permessage-deflate; this client reads plain frames")
     writer.write(masked_text_frame(f"login:{device_id}:{secret}\n"))
-    frame = await reader.readexactly(3)
+    while (frame := await reader.readexactly(3)) == b"\x82\x01#":
+        pass  # a keep-alive round may come between the log-in and its '!'
     if frame != b"\x82\x01!":
         raise RuntimeError(f"expected the binary '!' frame after log-in, got {frame!r}")
     return reader, writer

@@ -20,7 +20,6 @@ connections until standard input closes; "failed ..." on the first error.
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import sys
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import raise_nofile
-from bench.loadgen import masked_text_frame
+from bench.loadgen import ws_login
 from bench.population import read_creds
 
 PARALLEL = 64  # handshakes in flight at once, per process
@@ -43,23 +42,8 @@ BROWSER_HEADERS = (  # what Chromium sends, less cookies
 
 async def raw_login(kind: str, host: str, port: int, source: str, device_id: str,
                     secret: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    reader, writer = await asyncio.open_connection(host, port, local_addr=(source, 0))
-    key = base64.b64encode(os.urandom(16)).decode()
     extra = BROWSER_HEADERS.format(host=host, port=port) if kind == "browser" else ""
-    writer.write((f"GET /push HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}Upgrade: websocket\r\n"
-                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                  f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
-    head = await reader.readuntil(b"\r\n\r\n")
-    if head[9:12] != b"101":
-        raise RuntimeError(f"websocket upgrade refused: {head[:200]!r}")
-    if b"permessage-deflate" in head.lower():
-        raise RuntimeError("the server accepted permessage-deflate; this client reads plain frames")
-    writer.write(masked_text_frame(f"login:{device_id}:{secret}\n"))
-    while (frame := await reader.readexactly(3)) == b"\x82\x01#":
-        pass  # a keep-alive round may come between the log-in and its '!'
-    if frame != b"\x82\x01!":
-        raise RuntimeError(f"expected the binary '!' frame after log-in, got {frame!r}")
-    return reader, writer
+    return await ws_login(host, port, device_id, secret, source, extra)
 
 
 async def lib_login(host: str, port: int, source: str, device_id: str, secret: str) -> Any:

@@ -28,7 +28,7 @@ import resource
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from overpush.client_address import Network
 from overpush.errors import ApiError, E
@@ -140,9 +140,11 @@ class GuardedHttp(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if not self.guard.admit(transport):
             self._refused = True
-            assert isinstance(transport, asyncio.WriteTransport)
-            transport.write(_refusal())
-            transport.close()
+            # A cast, not an isinstance check: uvloop's transports write but do not derive
+            # from asyncio.WriteTransport.
+            writer = cast(asyncio.WriteTransport, transport)
+            writer.write(_refusal())
+            writer.close()
             return
         self._own = transport
         super().connection_made(transport)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from overpush import platforms
 from overpush.crypto import new_key
 from overpush.delivery import queue
+from overpush.ids import digest
 from overpush.models import ClientSession, Delivery, Device, User
 
 # The one device-name rule: registration, renaming, message `device`, group members,
@@ -83,3 +84,21 @@ async def count_of(session: AsyncSession, user_id: int) -> int:
     n = await session.scalar(select(func.count()).select_from(Device)
                              .where(Device.user_id == user_id))
     return int(n or 0)
+
+
+async def acknowledging_name(session: AsyncSession, user_id: int, device_id: str | None,
+                             secret: str) -> str:
+    """The device that acknowledges: the one named by `device_id` when the client sends it,
+    else the device registered with this secret (clients send just the secret), else the
+    user's only device; "" when none of these says."""
+    if device_id:
+        return await session.scalar(select(Device.name).where(
+            Device.user_id == user_id, Device.public_id == device_id.strip())) or ""
+    tied: str | None = await session.scalar(
+        select(Device.name).join(ClientSession, ClientSession.device_id == Device.id)
+        .where(ClientSession.secret_digest == digest(secret), Device.user_id == user_id))
+    if tied is not None:
+        return tied
+    names = list((await session.scalars(
+        select(Device.name).where(Device.user_id == user_id).limit(2))).all())
+    return names[0] if len(names) == 1 else ""

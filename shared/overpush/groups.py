@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from overpush import users
 from overpush.devices import DEVICE_NAME
 from overpush.errors import ApiError, E
-from overpush.ids import random_key
+from overpush.ids import is_key, random_key
 from overpush.models import Group, GroupMember, User
 from overpush.runtime import Runtime
 
@@ -146,3 +146,19 @@ async def change_members(rt: Runtime, owner_id: int, key: str, user: str | None,
                 .returning(GroupMember.id))).all()
         if not changed:
             raise ApiError.of(E.MEMBER_MISSING)
+
+
+async def id_for_key(session: AsyncSession, key: str) -> int | None:
+    """The group with this key, whoever owns it (sending to a group needs only its key)."""
+    if not is_key(key):
+        return None
+    group_id: int | None = await session.scalar(select(Group.id).where(Group.group_key == key))
+    return group_id
+
+
+async def active_members(session: AsyncSession, group_id: int) -> dict[int, str | None]:
+    """Each enabled member's user id, with the one device it is limited to (None: all)."""
+    rows = (await session.execute(
+        select(GroupMember.user_id, GroupMember.device)
+        .where(GroupMember.group_id == group_id, GroupMember.disabled.is_(False)))).all()
+    return {uid: dev for uid, dev in rows}

@@ -237,6 +237,10 @@ class OutboxRelay(Background):
                 # Several api replicas sweep the same table; each row goes to one of them.
                 query = query.with_for_update(skip_locked=True)
             rows = (await session.scalars(query)).all()
+            # Rows committed here a moment ago wait in the handoff: publishing them here as
+            # well would send them twice.
+            pending = {e.event_id for e in rt.outbox_handoff or ()}
+            rows = [r for r in rows if r.event_id not in pending]
             if not rows:
                 return 0
             # One row failing (even one that no longer decodes) must not hold back the rest.

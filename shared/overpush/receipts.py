@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush import escalations, platforms, presence, team_sms
 from overpush.clock import unix
-from overpush.ids import random_key
+from overpush.ids import is_key, random_key
 from overpush.models import Device, Receipt, ReceiptCallback, ReceiptMessage, ReceiptTag
 from overpush.runtime import Runtime
 
@@ -216,3 +216,23 @@ async def nudge_recipients(rt: Runtime, receipt_id: int) -> list[str]:
         )).all())
     await presence.nudge(rt, ids)
     return ids
+
+
+async def of_app(session: AsyncSession, app_id: int, receipt: str) -> Receipt | None:
+    """The receipt, if this application sent it: to any other it does not exist."""
+    if not is_key(receipt):
+        return None
+    row: Receipt | None = await session.scalar(
+        select(Receipt).where(Receipt.receipt == receipt, Receipt.app_id == app_id))
+    return row
+
+
+async def of_recipient(session: AsyncSession, user_id: int, receipt: str) -> Receipt | None:
+    """The receipt, if this account is one of its recipients (only they acknowledge it)."""
+    if not is_key(receipt):
+        return None
+    row: Receipt | None = await session.scalar(select(Receipt).where(
+        Receipt.receipt == receipt,
+        exists().where(ReceiptMessage.receipt_id == Receipt.id,
+                       ReceiptMessage.user_id == user_id)))
+    return row

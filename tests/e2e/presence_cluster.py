@@ -5,7 +5,7 @@ each process's nudge counters as its /metrics reports them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +51,35 @@ def parse(metrics: str, family: str) -> Counts:
             elif f.name == "overpush_nudge_devices_unheld" and s.name.endswith("_total"):
                 unheld = s.value
     return Counts(routes.get("addressed", 0.0), routes.get("broadcast", 0.0), unheld)
+
+
+class Window:
+    """The nudge counters from the moment it opens: what each api instance received and what
+    the dispatcher published. A MessageAccepted is delivered at least once, so a message
+    may be dispatched (and nudged) more than once: tests relate the two sides, not counts
+    of messages."""
+
+    def __init__(self, p: Presence, received: list[Counts], published: Counts) -> None:
+        self._p, self._received, self._published = p, received, published
+
+    @classmethod
+    async def open(cls, p: Presence) -> Window:
+        return cls(p, await p.received(), await p.published())
+
+    async def settled(self, ready: Callable[[Counts], bool] = lambda _: True
+                      ) -> tuple[list[Counts], Counts]:
+        """The counters' movement since opening, once what the dispatcher published is
+        `ready` and nothing has moved for half a second."""
+        last: tuple[list[Counts], Counts] | None = None
+        for _ in range(60):
+            now = ([a - b for a, b in zip(await self._p.received(), self._received,
+                                          strict=True)],
+                   await self._p.published() - self._published)
+            if now == last and ready(now[1]):
+                return now
+            last = now
+            await asyncio.sleep(0.5)
+        raise AssertionError(f"the nudge counters not ready or still moving: {last}")
 
 
 @dataclass

@@ -13,16 +13,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from overpush import presence
+from overpush import glances, presence
 from overpush.apps import app_for_token
 from overpush.clock import unix
-from overpush.db import insert_ignore
 from overpush.errors import ApiError, E, FieldError
 from overpush.intake.recipients import resolve
-from overpush.models import Device, Glance
 from overpush.ratelimit import RateLimiter
 from overpush.runtime import Runtime
-from sqlalchemy import select, update
 
 from services.api.auth import device_of, user_for_secret
 from services.api.deps import ParamsDep, RequestIdDep, RuntimeDep
@@ -91,17 +88,7 @@ async def update_glance(request: Request, params: ParamsDep, rt: RuntimeDep,
         targets: list[str] = []
         for r in recipients:
             name = r.devices if r.devices and "," not in r.devices else ""
-            await session.execute(insert_ignore(
-                session, Glance, [{"user_id": r.user_id, "device": name, "updated_at": now}],
-                ["user_id", "device"],
-            ))
-            await session.execute(update(Glance).where(
-                Glance.user_id == r.user_id, Glance.device == name
-            ).values(**fields, updated_at=now))
-            query = select(Device.public_id).where(Device.user_id == r.user_id, Device.enabled)
-            named = list((await session.scalars(query.where(Device.name == name))).all()) \
-                if name else []
-            targets += named or list((await session.scalars(query)).all())
+            targets += await glances.store(session, r.user_id, name, fields, now)
     # After commit: a nudge is a signal; a device that misses it fetches on reconnect.
     await presence.nudge(rt, targets)
     return ok(rid)
@@ -112,10 +99,7 @@ async def fetch_glance(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> 
     async with rt.sessions() as session:
         user = await user_for_secret(session, params.get("secret"))
         device = await device_of(session, user, params.get("device_id"))
-        rows = {g.device: g for g in (await session.scalars(select(Glance).where(
-            Glance.user_id == user.id, Glance.device.in_(["", device.name])
-        ))).all()}
-    glance = rows.get(device.name) or rows.get("")
+        glance = await glances.shown_on(session, user.id, device.name)
     if glance is None:
         return ok(rid, glance=None)
     return ok(rid, glance={

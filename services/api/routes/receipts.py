@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from overpush import outbox, receipts, scheduled
+from overpush import devices, outbox, receipts, scheduled
 from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
 from overpush.events import ReceiptAcknowledged
-from overpush.ids import digest, is_key
-from overpush.models import App, ClientSession, Device, Receipt, ReceiptMessage, User
-from sqlalchemy import exists, select
+from overpush.ids import is_key
+from overpush.models import App, Receipt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.auth import user_for_secret
@@ -21,11 +20,7 @@ router = APIRouter()
 
 
 async def _receipt_of_app(session: AsyncSession, app: App, receipt: str) -> Receipt:
-    """Only the application that sent a receipt can see or cancel it; to any other it does
-    not exist."""
-    row = await session.scalar(
-        select(Receipt).where(Receipt.receipt == receipt, Receipt.app_id == app.id)
-    ) if is_key(receipt) else None
+    row = await receipts.of_app(session, app.id, receipt)
     if row is None:
         raise ApiError.of(E.RECEIPT_NOT_FOUND)
     return row
@@ -74,34 +69,12 @@ async def acknowledge(receipt: str, params: ParamsDep, rt: RuntimeDep,
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         user = await user_for_secret(session, params.get("secret"))
-        row = await session.scalar(select(Receipt).where(
-            Receipt.receipt == receipt,
-            exists().where(ReceiptMessage.receipt_id == Receipt.id,
-                           ReceiptMessage.user_id == user.id),
-        )) if is_key(receipt) else None
+        row = await receipts.of_recipient(session, user.id, receipt)
         if row is None:  # only a recipient may acknowledge
             raise ApiError.of(E.RECEIPT_NOT_FOUND)
-        device = await _device_name(session, user, params.get("device_id"),
-                                    params.get("secret") or "")
+        device = await devices.acknowledging_name(session, user.id, params.get("device_id"),
+                                                  params.get("secret") or "")
         if await receipts.acknowledge(session, row, user.user_key, device, now):
             outbox.add(session, rt, ReceiptAcknowledged(receipt_id=row.id))
     rt.outbox_wakeup.set()
     return ok(rid)
-
-
-async def _device_name(session: AsyncSession, user: User, device_id: str | None,
-                       secret: str) -> str:
-    """The acknowledging device: the one named by `device_id` when the client sends it, else
-    the device registered with this secret (clients send just the secret), else the user's
-    only device."""
-    if device_id:
-        return await session.scalar(select(Device.name).where(
-            Device.user_id == user.id, Device.public_id == device_id.strip())) or ""
-    tied = await session.scalar(
-        select(Device.name).join(ClientSession, ClientSession.device_id == Device.id)
-        .where(ClientSession.secret_digest == digest(secret), Device.user_id == user.id))
-    if tied is not None:
-        return tied
-    names = list((await session.scalars(
-        select(Device.name).where(Device.user_id == user.id).limit(2))).all())
-    return names[0] if len(names) == 1 else ""

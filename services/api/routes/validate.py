@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from overpush import licenses, subscriptions, users
+from overpush import groups, licenses, subscriptions, users
 from overpush.apps import app_for_token
 from overpush.errors import ApiError, E
 from overpush.ids import is_key
-from overpush.models import Device, Group, GroupMember
+from overpush.models import Device
 from overpush.platforms import DESKTOP, PLATFORMS
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ def licenses_of(os_codes: set[str]) -> list[str]:
 
 
 async def _devices(session: AsyncSession, user_ids: list[int],
-                   only: dict[int, str] | None = None) -> list[tuple[str, str]]:
+                   only: dict[int, str | None] | None = None) -> list[tuple[str, str]]:
     """(name, os) of the active devices of these users; `only` limits a user to one name."""
     rows = (await session.execute(
         select(Device.user_id, Device.name, Device.os)
@@ -47,8 +47,8 @@ async def validate(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
             sub = (await subscriptions.resolve(session, [key], app.id)).get(key)
             user_id = sub.user_id if sub else None
         group_id = None
-        if user_id is None and is_key(key):
-            group_id = await session.scalar(select(Group.id).where(Group.group_key == key))
+        if user_id is None:
+            group_id = await groups.id_for_key(session, key)
         if user_id is None and group_id is None:
             raise ApiError.of(E.VALIDATE_USER_INVALID)
         licensed: set[str] | None = None
@@ -58,12 +58,9 @@ async def validate(params: ParamsDep, rt: RuntimeDep, rid: RequestIdDep) -> JSON
             if terms.enforced:
                 licensed = await licenses.licensed(session, user_id, rt.clock.now(), terms)
         else:
-            members = (await session.execute(
-                select(GroupMember.user_id, GroupMember.device)
-                .where(GroupMember.group_id == group_id, GroupMember.disabled.is_(False))
-            )).all()
+            assert group_id is not None
             # A member listed with a device reaches only that device.
-            only = {uid: dev for uid, dev in members}
+            only = await groups.active_members(session, group_id)
             found = await _devices(session, list(only), only)
     is_group = int(group_id is not None)
     names = list(dict.fromkeys(name for name, _ in found))
