@@ -31,10 +31,12 @@ async def test_a_repeat_whose_cancellation_was_dropped_still_stops() -> None:
     """Python 3.11's wait_for can drop a cancellation: the loop then goes round again, and
     must notice at the top of its turn."""
     turns = 0
+    in_step = asyncio.Event()
 
     async def step() -> bool:
         nonlocal turns
         turns += 1
+        in_step.set()
         try:
             await asyncio.sleep(3600)
         except asyncio.CancelledError:
@@ -43,7 +45,6 @@ async def test_a_repeat_whose_cancellation_was_dropped_still_stops() -> None:
 
     loop = Repeat("dropping", step, lambda: asyncio.sleep(0), pause=0.0)
     loop.start()
-    while turns == 0:
-        await asyncio.sleep(0)
+    await in_step.wait()
     await asyncio.wait_for(loop.stop(), 5)
     assert turns == 1
