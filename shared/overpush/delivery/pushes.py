@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,6 @@ from overpush.delivery.fanout import Target
 from overpush.delivery.push import PhoneMessage, Push
 from overpush.models import App, Attachment, Delivery, Device, Message, User
 from overpush.runtime import Runtime
-
 
 # The columns of a push and their joins, built once: the dispatcher asks for every batch,
 # and building this statement (and its cache key) cost more than running it.
@@ -68,7 +67,7 @@ async def of_pairs(session: AsyncSession, rt: Runtime, pairs: Collection[tuple[i
     return [p for p in loaded if (p.target.id, p.message_id) in pairs]
 
 
-async def _load(session: AsyncSession, rt: Runtime, query: Select[Unpack[tuple[Any, ...]]],
+async def _load(session: AsyncSession, rt: Runtime, query: Select[*tuple[Any, ...]],
                 params: dict[str, list[int]]) -> list[Push]:
     """One Push per delivery `query` selects. A channel that carries the message (a phone
     push) gets its content; disabled devices and devices without a token on such a channel
