@@ -68,13 +68,15 @@ def insert_ignore(
     session: AsyncSession, table: Any, rows: Sequence[Mapping[str, Any]], index: list[str]
 ) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING on either database: the idempotent write."""
-    mod: Any = postgresql if _dialect(session) == "postgresql" else sqlite
+    mod: Any = postgresql if dialect_of(session) == "postgresql" else sqlite
     stmt: Insert = mod.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=index)
     return stmt
 
 
-def _dialect(session: AsyncSession) -> str:
+def dialect_of(session: AsyncSession) -> str:
+    """"sqlite" or "postgresql": which of a statement's prebuilt forms to run."""
     return session.bind.dialect.name if session.bind is not None else "sqlite"
+
 
 
 def table_of(model: Any) -> Table:
@@ -95,7 +97,7 @@ class InsertIgnore:
         }
 
     def on(self, session: AsyncSession) -> Insert:
-        return self._stmts[_dialect(session)]
+        return self._stmts[dialect_of(session)]
 
 
 def alembic_config(url: str) -> Config:

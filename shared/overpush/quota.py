@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import accumulate
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush.db import InsertIgnore, insert_ignore, table_of
+from overpush.db import InsertIgnore, dialect_of, insert_ignore, table_of
 from overpush.models import App, AppCapacity, AppUsage, DailyUsage
 
 CENTRAL = ZoneInfo("America/Chicago")
@@ -63,14 +65,38 @@ _TAKE = (
     .values(used=_U.c.used + bindparam("n"), last_take=bindparam("n"))
     .returning(_U.c.used)
 )
+
+def _take_upsert(dialect: Any) -> Any:
+    """Create the month's usage row with `n` taken, or add `n` to it if they fit: one
+    statement for the usual admission. No row comes back when they do not fit."""
+    stmt = dialect.insert(_U).values(app_id=bindparam("b_app"), period=bindparam("b_period"),
+                                     used=bindparam("n"), last_take=bindparam("n"))
+    return stmt.on_conflict_do_update(
+        index_elements=["app_id", "period"],
+        set_={"used": _U.c.used + stmt.excluded.used, "last_take": stmt.excluded.last_take},
+        where=_U.c.used + stmt.excluded.used <= bindparam("limit"),
+    ).returning(_U.c.used)
+
+
+_TAKE_UPSERT = {"postgresql": _take_upsert(postgresql), "sqlite": _take_upsert(sqlite)}
 _C = table_of(AppCapacity)
 _PURCHASED = select(_C.c.remaining).where(_C.c.app_id == bindparam("app_id"))
+# An application's purchased capacity left, as a column of a query on applications.
+PURCHASED_OF_APP = select(_C.c.remaining).where(_C.c.app_id == table_of(App).c.id) \
+    .correlate(table_of(App)).scalar_subquery()
 
 
 async def _take_if_fits(session: AsyncSession, app_id: int, period: str, n: int,
                         limit: int) -> int | None:
     """Take `n` of the monthly allowance if they fit (one conditional UPDATE, which locks
     the usage row until commit); the count used after, or None when nothing was taken."""
+    if n <= limit:  # the row may be created with `n` taken
+        taken: int | None = await session.scalar(
+            _TAKE_UPSERT[dialect_of(session)],
+            {"b_app": app_id, "b_period": period, "n": n, "limit": limit})
+        return taken
+    # More than the whole allowance: nothing is taken, but the row must exist for `reserve`
+    # to take what is left of it (and then purchased capacity).
     await session.execute(_USAGE_ROW.on(session),
                           {"app_id": app_id, "period": period, "used": 0})
     used: int | None = await session.scalar(
@@ -123,18 +149,21 @@ async def reserve(
 
 
 async def reserve_many(
-    session: AsyncSession, app_id: int, counts: Sequence[int], limit: int, now: datetime
+    session: AsyncSession, app_id: int, counts: Sequence[int], limit: int, now: datetime,
+    purchased: int | None = None,
 ) -> list[tuple[bool, Allowance]]:
     """`reserve` for several requests of one application, in order, as one group commit
     does: one conditional UPDATE when they all fit in the monthly allowance (the usual case,
     with statements built once), else one `reserve` each, so each request is admitted or
-    refused exactly as if alone."""
+    refused exactly as if alone. `purchased`: the capacity left, when the caller read it
+    with the application (it is only reported in the answer's headers on this path)."""
     period = period_of(now)
     total = sum(counts)
     used = await _take_if_fits(session, app_id, period.key, total, limit)
     if used is None:
         return [await reserve(session, app_id, n, limit, now) for n in counts]
-    purchased = await _purchased(session, app_id)
+    if purchased is None:
+        purchased = await _purchased(session, app_id)
     reset = int(period.reset_at.timestamp())
     taken = accumulate(counts, initial=used - total)
     next(taken)  # what was used before the first of them
@@ -182,7 +211,16 @@ async def add_capacity(session: AsyncSession, app_id: int, amount: int) -> int:
 TEAM_MONTHLY_LIMIT = 25_000
 
 
-def limit_of(app: App, default: int) -> int:
+class Limited(Protocol):
+    """What decides an application's allowance: an App, or the intake's lean row of one."""
+
+    @property
+    def monthly_limit(self) -> int | None: ...
+    @property
+    def team_id(self) -> int | None: ...
+
+
+def limit_of(app: Limited, default: int) -> int:
     """An application's monthly allowance: its own when set (0 switches it off), else a
     team's application gets TEAM_MONTHLY_LIMIT, else the installation's default."""
     if app.monthly_limit is not None:
@@ -198,15 +236,22 @@ async def limit_headers(session: AsyncSession, app: App, default_limit: int,
 
 # Daily usage (the quota service counts it for usage reports), per US Central day. Built
 # once: this runs for every accepted batch.
-_DAY_ROW = InsertIgnore(DailyUsage, ["app_id", "day"])
 _D = table_of(DailyUsage)
-_COUNT_DAY = (update(_D).where(_D.c.app_id == bindparam("b_app"), _D.c.day == bindparam("b_day"))
-              .values(messages=_D.c.messages + bindparam("n")))
+
+
+def _count_day(dialect: Any) -> Any:
+    """The day's row with `n` messages, or `n` more on it: one statement."""
+    stmt = dialect.insert(_D)
+    return stmt.on_conflict_do_update(index_elements=["app_id", "day"],
+                                      set_={"messages": _D.c.messages + stmt.excluded.messages})
+
+
+_COUNT_DAY = {"postgresql": _count_day(postgresql), "sqlite": _count_day(sqlite)}
 
 
 async def count_daily(session: AsyncSession, app_id: int, now: datetime, n: int) -> None:
     """Add `n` messages to the application's count for `now`'s day, in the caller's
     transaction."""
     day = now.astimezone(CENTRAL).date()
-    await session.execute(_DAY_ROW.on(session), {"app_id": app_id, "day": day, "messages": 0})
-    await session.execute(_COUNT_DAY, {"b_app": app_id, "b_day": day, "n": n})
+    await session.execute(_COUNT_DAY[dialect_of(session)],
+                          {"app_id": app_id, "day": day, "messages": n})

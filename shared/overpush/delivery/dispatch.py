@@ -24,11 +24,16 @@ RECOVER_AFTER = timedelta(minutes=10)
 # Built once: these run for every batch of accepted messages.
 _M, _D = table_of(Message), table_of(Device)
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
-# Plain columns, not ORM entities: a group send fans out to thousands of rows.
-_FRESH = select(_M.c.id, _M.c.user_id, _M.c.devices, _M.c.created_at, _M.c.app_id,
-                _M.c.request_id, _M.c.status_callback) \
-    .where(_M.c.id.in_(_IDS), _M.c.dispatched_at.is_(None))
-_FRESH_LOCKED = _FRESH.with_for_update()
+# Plain columns, not ORM entities: a group send fans out to thousands of rows. The messages
+# not dispatched yet with their recipients' enabled devices, one row per (message, device)
+# and one without a device for a user who has none: one query where there were two.
+_FRESH_WITH_DEVICES = select(
+    _M.c.id, _M.c.user_id, _M.c.devices, _M.c.created_at, _M.c.app_id, _M.c.request_id,
+    _M.c.status_callback, _D.c.id.label("device_id"), _D.c.public_id, _D.c.name, _D.c.os,
+).outerjoin(_D, (_D.c.user_id == _M.c.user_id) & _D.c.enabled) \
+    .where(_M.c.id.in_(_IDS), _M.c.dispatched_at.is_(None)).order_by(_M.c.id, _D.c.id)
+# PostgreSQL: lock the message rows only (a redelivered event waits for the first).
+_FRESH_WITH_DEVICES_LOCKED = _FRESH_WITH_DEVICES.with_for_update(of=_M)
 _DEVICES = select(_D.c.id, _D.c.public_id, _D.c.name, _D.c.os, _D.c.user_id) \
     .where(_D.c.user_id.in_(bindparam("users", expanding=True)), _D.c.enabled) \
     .order_by(_D.c.id)
@@ -44,6 +49,21 @@ async def devices_of(session: AsyncSession, user_ids: Iterable[int]) -> dict[int
         for d in (await session.execute(_DEVICES, {"users": users})).all():
             devices[d.user_id].append(Target(d.id, d.public_id, d.name, d.os))
     return devices
+
+
+def split(joined: Sequence[Any]) -> tuple[list[Any], dict[int, list[Target]]]:
+    """Rows of _FRESH_WITH_DEVICES (by message, then device) as the messages, each once, and
+    each user's devices, oldest first."""
+    messages: list[Any] = []
+    devices: dict[int, list[Target]] = defaultdict(list)
+    seen: set[int] = set()
+    for row in joined:
+        if not messages or messages[-1].id != row.id:
+            messages.append(row)
+        if row.device_id is not None and row.device_id not in seen:
+            seen.add(row.device_id)
+            devices[row.user_id].append(Target(row.device_id, row.public_id, row.name, row.os))
+    return messages, devices
 
 
 async def queue_rows(session: AsyncSession, rt: Runtime, messages: Sequence[Any],
@@ -62,10 +82,9 @@ async def queue_messages(session: AsyncSession, rt: Runtime, message_ids: list[i
     a redelivered event queues nothing twice."""
     now = rt.clock.now()
     await lock_devices_for(session, rt, message_ids)
-    fresh = (await session.execute(
-        _FRESH if rt.settings.is_sqlite else _FRESH_LOCKED, {"ids": message_ids}
-    )).all()
-    devices = await devices_of(session, {m.user_id for m in fresh})
+    fresh, devices = split((await session.execute(
+        _FRESH_WITH_DEVICES if rt.settings.is_sqlite else _FRESH_WITH_DEVICES_LOCKED,
+        {"ids": message_ids})).all())
     rows = await queue_rows(session, rt, fresh, devices, now)
     if rows:
         await session.execute(_QUEUE.on(session), rows)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush import platforms, receipts
@@ -16,52 +17,64 @@ from overpush.delivery.push import PhoneMessage, Push
 from overpush.models import App, Attachment, Delivery, Device, Message, User
 from overpush.runtime import Runtime
 
+# The columns of a push and their joins, built once: the dispatcher asks for every batch,
+# and building this statement (and its cache key) cost more than running it.
+_ROWS = (
+    select(Delivery.push_attempts, Message.id.label("message_id"), Message.priority,
+           Message.expires_at, Message.title, Message.body, Message.url, Message.sound,
+           Message.encrypted,
+           Device.id.label("device_id"), Device.public_id, Device.name, Device.os,
+           Device.enabled, Device.push_token, Device.encryption_key,
+           Device.always_use_default_sound, User.quiet_start, User.quiet_end,
+           User.timezone, User.default_sound, App.name.label("app_name"),
+           App.id.label("app_id"), Message.url_title, Message.html, Message.sent_at,
+           Attachment.content_type.label("attachment_type"))
+    .join(Message, Message.id == Delivery.message_id)
+    .join(Device, Device.id == Delivery.device_id)
+    .join(User, User.id == Message.user_id)
+    .join(App, App.id == Message.app_id)
+    .outerjoin(Attachment, Attachment.id == Message.attachment_id)
+    .order_by(Delivery.id)
+)
+_OF_MESSAGES = _ROWS.where(Delivery.message_id.in_(bindparam("messages", expanding=True)))
+_OF_DELIVERIES = _ROWS.where(Delivery.id.in_(bindparam("deliveries", expanding=True)))
+_OF_PAIRS = _ROWS.where(Delivery.message_id.in_(bindparam("messages", expanding=True)),
+                        Delivery.device_id.in_(bindparam("devices", expanding=True)))
+
+_WAITING = select(Delivery.device_id, func.count()).where(
+    Delivery.device_id.in_(bindparam("devices", expanding=True))).group_by(Delivery.device_id)
+
 
 async def of_messages(session: AsyncSession, rt: Runtime, message_ids: Sequence[int]
                       ) -> list[Push]:
     """A push for every queued row of these messages (a redelivered MessageAccepted must
     still wake the devices, so not only the rows queued just now)."""
-    return await _load(session, rt, Delivery.message_id.in_(message_ids))
+    return await _load(session, rt, _OF_MESSAGES, {"messages": list(message_ids)})
 
 
 async def of_deliveries(session: AsyncSession, rt: Runtime, delivery_ids: Sequence[int]
                         ) -> list[Push]:
     """A push for each of these queue rows (the retries claimed)."""
-    return await _load(session, rt, Delivery.id.in_(delivery_ids))
+    return await _load(session, rt, _OF_DELIVERIES, {"deliveries": list(delivery_ids)})
 
 
 async def of_pairs(session: AsyncSession, rt: Runtime, pairs: Collection[tuple[int, int]]
                    ) -> list[Push]:
     """A push for each (device id, message id) still queued (an emergency's re-alert)."""
-    loaded = await _load(session, rt, and_(
-        Delivery.message_id.in_({mid for _, mid in pairs}),
-        Delivery.device_id.in_({device for device, _ in pairs})))
+    loaded = await _load(session, rt, _OF_PAIRS, {
+        "messages": sorted({mid for _, mid in pairs}),
+        "devices": sorted({device for device, _ in pairs})})
     return [p for p in loaded if (p.target.id, p.message_id) in pairs]
 
 
-async def _load(session: AsyncSession, rt: Runtime, where: ColumnElement[bool]) -> list[Push]:
-    """One Push per delivery matching `where`. A channel that carries the message (a phone
+async def _load(session: AsyncSession, rt: Runtime, query: Select[*tuple[Any, ...]],
+                params: dict[str, list[int]]) -> list[Push]:
+    """One Push per delivery `query` selects. A channel that carries the message (a phone
     push) gets its content; disabled devices and devices without a token on such a channel
     get nothing (the device syncs when it is opened); other channels get a nudge."""
     now = rt.clock.now()
     # Plain columns, not entities: no identity map or instance per row on this hot path.
-    rows = (await session.execute(
-        select(Delivery.push_attempts, Message.id.label("message_id"), Message.priority,
-               Message.expires_at, Message.title, Message.body, Message.url, Message.sound,
-               Message.encrypted,
-               Device.id.label("device_id"), Device.public_id, Device.name, Device.os,
-               Device.enabled, Device.push_token, Device.encryption_key,
-               Device.always_use_default_sound, User.quiet_start, User.quiet_end,
-               User.timezone, User.default_sound, App.name.label("app_name"),
-               App.id.label("app_id"), Message.url_title, Message.html, Message.sent_at,
-               Attachment.content_type.label("attachment_type"))
-        .join(Message, Message.id == Delivery.message_id)
-        .join(Device, Device.id == Delivery.device_id)
-        .join(User, User.id == Message.user_id)
-        .join(App, App.id == Message.app_id)
-        .outerjoin(Attachment, Attachment.id == Message.attachment_id)
-        .where(where).order_by(Delivery.id)
-    )).all()
+    rows = (await session.execute(query, params)).all()
     carried = {r.device_id for r in rows if _carries(r.os, r.push_token, r.priority)}
     badges = await _waiting(session, list(carried))
     emergencies = await receipts.of_messages(session, sorted(
@@ -105,7 +118,5 @@ async def _waiting(session: AsyncSession, device_ids: Sequence[int]) -> dict[int
     """The badge: how many messages wait in each device's queue."""
     if not device_ids:
         return {}
-    counts = await session.execute(
-        select(Delivery.device_id, func.count()).where(Delivery.device_id.in_(set(device_ids)))
-        .group_by(Delivery.device_id))
+    counts = await session.execute(_WAITING, {"devices": sorted(set(device_ids))})
     return {int(row[0]): int(row[1]) for row in counts}

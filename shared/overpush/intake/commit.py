@@ -14,17 +14,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush import dedup, escalations, outbox, receipts
 from overpush.apps import OWNER_CONFIRMED
+from overpush.db import table_of
 from overpush.errors import ApiError, E
 from overpush.events import MessageAccepted
 from overpush.intake.recipients import Recipient, resolve
 from overpush.intake.validate import MessageDraft
 from overpush.models import App, Attachment, CustomSound, Message
-from overpush.quota import Allowance, limit_of, reserve_many
+from overpush.quota import PURCHASED_OF_APP, Allowance, limit_of, reserve_many
 from overpush.quota import allowance as allowance_now
 from overpush.runtime import Runtime
 from overpush.sounds import BUILTIN_SOUNDS
@@ -32,7 +33,26 @@ from overpush.sounds import BUILTIN_SOUNDS
 log = logging.getLogger(__name__)
 
 
-_APPS = select(App).where(App.token.in_(bindparam("tokens", expanding=True)), OWNER_CONFIRMED)
+# Built once, as plain columns: every send asks it, and an ORM entity per request would cost
+# an identity-map entry and an instance (the intake needs three columns of the app).
+_A, _M = table_of(App), table_of(Message)
+_APPS = select(_A.c.id, _A.c.token, _A.c.monthly_limit, _A.c.team_id,
+               func.coalesce(PURCHASED_OF_APP, 0)).where(
+    _A.c.token.in_(bindparam("tokens", expanding=True)), OWNER_CONFIRMED)
+# Core, not the ORM's bulk INSERT: the same multi-row INSERT ... RETURNING without its
+# per-batch statement building.
+_INSERT_MESSAGES = insert(_M).returning(_M.c.id, sort_by_parameter_order=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The sending application, as far as the intake needs it."""
+
+    id: int
+    token: str
+    monthly_limit: int | None
+    team_id: int | None
+    purchased: int  # capacity bought and left, read with the app (for the answer's headers)
 
 
 @dataclass(frozen=True)
@@ -61,7 +81,7 @@ class _Plan:
 
     index: int
     request: Request
-    app: App
+    app: Sender
     recipients: list[Recipient]
     allowance: Allowance | None = None
     message_ids: list[int] = field(default_factory=list)
@@ -211,7 +231,8 @@ async def _lookups(session: AsyncSession, requests: Sequence[Request],
     """Token, recipients and sound of each request; a request that fails one is answered
     with its error here and goes no further. Identical lookups run once per batch."""
     tokens = {r.draft.token for r in requests}
-    apps = {a.token: a for a in (await session.scalars(_APPS, {"tokens": list(tokens)})).all()}
+    apps = {r.token: Sender(*r) for r in (await session.execute(
+        _APPS, {"tokens": list(tokens)})).all()}
     recipients_of: dict[tuple[int, tuple[str, ...], tuple[str, ...]],
                         list[Recipient] | ApiError] = {}
     sound_error: dict[tuple[int, str], ApiError | None] = {}
@@ -242,7 +263,7 @@ async def _lookups(session: AsyncSession, requests: Sequence[Request],
     return plans
 
 
-async def check(session: AsyncSession, draft: MessageDraft) -> App:
+async def check(session: AsyncSession, draft: MessageDraft) -> Sender:
     """The lookups of one request (token, recipients, sound), raising its error; its app."""
     outcomes: list[Outcome | None] = [None]
     plans = await _lookups(session, [Request(draft, "", "check")], outcomes)
@@ -278,7 +299,7 @@ async def _admit(session: AsyncSession, rt: Runtime, plans: list[_Plan],
         group = by_app[app_id]
         limit = limit_of(group[0].app, rt.settings.app_monthly_limit)
         answers = await reserve_many(session, app_id, [len(p.recipients) for p in group],
-                                     limit, now)
+                                     limit, now, group[0].app.purchased)
         for plan, (ok, allowance) in zip(group, answers, strict=True):
             if ok:
                 plan.allowance = allowance
@@ -311,9 +332,7 @@ async def _write(session: AsyncSession, rt: Runtime, plans: list[_Plan],
             for r in plan.recipients
         ]
     # One multi-row INSERT ... RETURNING (no ORM objects): a group send makes 1,000s.
-    ids = iter((await session.scalars(
-        insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
-    )).all())
+    ids = iter((await session.scalars(_INSERT_MESSAGES, rows)).all())
     for plan in plans:
         plan.message_ids = [next(ids) for _ in plan.recipients]
         draft = plan.request.draft
