@@ -84,6 +84,21 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+async def settle(pids: Sequence[int], *, idle: float = 0.05, step: float = 0.25,
+                 limit: float = 15.0) -> None:
+    """Wait until these processes use under `idle` of a core over `step` seconds (the work
+    a load left queued is done), for at most `limit` seconds."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + limit
+    before = cpu_seconds(pids)
+    while loop.time() < end:
+        await asyncio.sleep(step)
+        now = cpu_seconds(pids)
+        if now - before < idle * step:
+            return
+        before = now
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100) of a non-empty sequence."""
     ordered = sorted(values)

@@ -16,6 +16,7 @@ from bench.harness import (
     cpu_seconds,
     deployment,
     percentile,
+    settle,
     spread,
 )
 from bench.loadgen import Load, hammer, post_form
@@ -58,6 +59,7 @@ async def _measure(ctx: Ctx, dep: Deployment, bare_port: int, bare_pid: int) -> 
             await hammer("127.0.0.1", port, req, concurrency=CONCURRENCY,
                          duration=ctx.seconds(1.5, 0.2))
         await dep.analyze()
+        await settle([p.pid for p in dep.procs])  # the warm-up's queued work is not counted
     product: list[Load] = []
     bare: list[Load] = []
     # CPU time per answered request: far less sensitive to a busy machine than rates are.

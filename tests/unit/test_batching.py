@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
-from overpush.batching import Batcher
+from overpush.batching import Batcher, expected
+from overpush.runtime import INTAKE_LINGER, Runtime
+from overpush.settings import Settings
 
 
 class Recorder:
@@ -77,3 +80,62 @@ async def test_a_submitter_that_gives_up_before_its_batch_is_taken_is_left_out()
     run.gate.set()
     assert await kept == "A"
     assert run.batches == [["a"]]
+
+
+def test_a_batch_expects_as_many_items_as_the_largest_recent_one() -> None:
+    assert expected([], limit=64) == 1  # no history: wait for nobody
+    assert expected([1, 1], limit=64) == 1
+    assert expected([32, 5, 27], limit=64) == 32
+    assert expected([100], limit=64) == 64
+
+
+async def test_with_a_linger_a_steady_load_keeps_its_batches_whole() -> None:
+    """Without waiting, items arriving a moment apart split into two batches; with a linger
+    the next batch waits for as many items as the last one held."""
+    batcher: Batcher[str, str] = Batcher(linger=5.0)
+    run = Recorder()
+    assert await asyncio.gather(*(batcher.submit(i, run) for i in "abc")) == list("ABC")
+
+    async def later(item: str, ticks: int) -> str:
+        for _ in range(ticks):
+            await asyncio.sleep(0)
+        return await batcher.submit(item, run)
+
+    assert await asyncio.gather(later("d", 0), later("e", 3), later("f", 6)) == list("DEF")
+    assert run.batches == [["a", "b", "c"], ["d", "e", "f"]]
+
+
+async def test_with_a_linger_a_lone_item_waits_at_most_the_linger() -> None:
+    batcher: Batcher[str, str] = Batcher(linger=0.01)
+    run = Recorder()
+    await asyncio.gather(*(batcher.submit(i, run) for i in "abc"))
+    async with asyncio.timeout(5):  # bounded by the linger, not by the missing items
+        assert await batcher.submit("d", run) == "D"
+    assert run.batches == [["a", "b", "c"], ["d"]]
+
+
+async def test_without_a_linger_items_a_moment_apart_are_not_waited_for() -> None:
+    batcher: Batcher[str, str] = Batcher()
+    run = Recorder()
+    await asyncio.gather(*(batcher.submit(i, run) for i in "abc"))
+
+    async def later(item: str) -> str:
+        await asyncio.sleep(0.01)
+        return await batcher.submit(item, run)
+
+    assert await asyncio.gather(batcher.submit("d", run), later("e")) == ["D", "E"]
+    assert run.batches == [["a", "b", "c"], ["d"], ["e"]]
+
+
+async def test_the_intake_lingers_on_postgresql_only(tmp_path: Path) -> None:
+    """On SQLite a batch waits for the process's one connection anyway."""
+    pg = Runtime.build(Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1/none",
+                                bus_url="memory://"))
+    lite = Runtime.build(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/o.db",
+                                  bus_url="memory://"))
+    try:
+        assert pg.intake.linger == INTAKE_LINGER > 0
+        assert lite.intake.linger == 0
+    finally:
+        await pg.engine.dispose()
+        await lite.engine.dispose()
