@@ -146,5 +146,6 @@ class LeanWebSocket(WebSocketsSansIOProtocol):
             # so its headers are emptied in place (1.7 KB a connection for a minimal
             # handshake, 4.6 KB for a browser's).
             self.request.headers.clear()
+            self.conn.origin = None  # the Origin header's value, kept by ServerProtocol.accept
             self.request = self.response = None  # type: ignore[assignment]
             self.scope["headers"] = []

@@ -5,6 +5,9 @@ for the good ones."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
 
 import httpx
 import websockets
@@ -12,6 +15,7 @@ from overpush.models import Device
 from sqlalchemy import select
 
 from services.api.push_login import parse
+from services.api.service import ApiService
 from services.runner import Runner
 from tests.factories import user_with_device
 
@@ -64,3 +68,32 @@ def test_parse_takes_only_a_plausible_log_in_frame() -> None:
     assert parse("login:" + "a1" * 20 + ":s3cret\n") is not None
     for frame in ("login:ABC:s", "login:" + "a" * 41 + ":s", "login:a:b:c", "logout:a:b", ""):
         assert parse(frame) is None
+
+
+def _frames(task: asyncio.Task[None]) -> Iterator[FrameType]:
+    """The frames of a task's coroutine chain, outermost first."""
+    coro: Any = task.get_coro()
+    while coro is not None and getattr(coro, "cr_frame", None) is not None:
+        yield coro.cr_frame
+        coro = coro.cr_await
+
+
+async def test_a_held_connection_keeps_no_copy_of_its_log_in_frame(
+    server: Runner, base_url: str, http: httpx.AsyncClient
+) -> None:
+    """The log-in frame holds the session secret: once the device is logged in, no frame of
+    its connection's task keeps it (and idle sockets are what an api process is made of)."""
+    dev = await user_with_device(server.rt, base_url, http)
+    api = next(s for s in server.services if isinstance(s, ApiService))
+    assert api._server is not None
+    async with websockets.connect(dev.ws_url, compression=None) as ws:
+        await ws.send(f"login:{dev.device_id}:{dev.secret}\n")
+        assert await asyncio.wait_for(ws.recv(), 10) == b"!"
+        tasks = [t for t in api._server.server_state.tasks
+                 if "run_asgi" in repr(t.get_coro())]
+        assert len(tasks) == 1
+        frames = list(_frames(tasks[0]))
+        assert any(f.f_code.co_name == "__call__" and "device_id" in f.f_locals
+                   for f in frames)  # PushEndpoint's frame, holding the connection
+        assert not [(f.f_code.co_name, name) for f in frames for name, v in f.f_locals.items()
+                    if dev.secret in repr(v)]

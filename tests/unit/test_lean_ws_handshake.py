@@ -1,6 +1,7 @@
 """An accepted WebSocket keeps nothing of its handshake's headers: not in the scope, not on the
-protocol, and not in websockets' parser, which holds the request for the connection's lifetime
-(an idle socket's memory is what an api process is made of; bench/README.md, "Idle WebSockets")."""
+protocol, not in websockets' parser (which holds the request for the connection's lifetime),
+not as ServerProtocol's origin. An idle socket's memory is what an api process is made of
+(bench/README.md, "Idle WebSockets")."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from testkit.backends import free_port
 
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) HandshakeProbe/1.0"
 HEAD = ("GET /push HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: {agent}\r\n"
-        "Origin: http://127.0.0.1\r\nAccept-Language: en-US,en;q=0.9\r\n"
+        "Origin: http://{agent}.example\r\nAccept-Language: en-US,en;q=0.9\r\n"
         "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
         "Upgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")

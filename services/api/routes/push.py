@@ -21,7 +21,7 @@ from starlette.routing import WebSocketRoute
 
 from services.api.connections import ELSEWHERE, ERROR, NEW_MESSAGES, Connections
 from services.api.lean_ws import SEND_NOW
-from services.api.push_login import PushLogins
+from services.api.push_login import PushLogins, Who
 
 log = logging.getLogger(__name__)
 LOGIN_TIMEOUT = 30.0
@@ -83,18 +83,8 @@ class PushEndpoint:
         if (await receive())["type"] != "websocket.connect":
             return
         await send({"type": "websocket.accept"})
-        try:
-            async with asyncio.timeout(LOGIN_TIMEOUT):
-                message = await receive()
-        except TimeoutError:
-            await _close(send)
-            return
-        frame = message.get("text") if message["type"] == "websocket.receive" else None
-        who = await self.logins.check(frame) if frame is not None else None
+        who = await self._log_in(receive, send)
         if who is None:
-            if message["type"] != "websocket.disconnect":
-                await send({"type": "websocket.send", "bytes": ERROR})  # E: log in again
-                await _close(send)
             return
         device_id, user_id = who
         live = self._live.setdefault(user_id, set())
@@ -132,6 +122,24 @@ class PushEndpoint:
                 if not live and self._live.get(user_id) is live:
                     del self._live[user_id]
 
+
+    async def _log_in(self, receive: Receive, send: Send) -> Who:
+        """The device and user of the connection's log-in frame; None (the connection answered
+        and closed) if there is none in time or it is not good. A method of its own so that
+        the frame, which holds the session secret, is not kept in the frame of `__call__`
+        for as long as the connection lasts (221 bytes a connection, and a secret)."""
+        try:
+            async with asyncio.timeout(LOGIN_TIMEOUT):
+                message = await receive()
+        except TimeoutError:
+            await _close(send)
+            return None
+        frame = message.get("text") if message["type"] == "websocket.receive" else None
+        who = await self.logins.check(frame) if frame is not None else None
+        if who is None and message["type"] != "websocket.disconnect":
+            await send({"type": "websocket.send", "bytes": ERROR})  # E: log in again
+            await _close(send)
+        return who
 
     async def _recorded(self, device_id: str, peer: Peer) -> bool:
         """Record that this instance holds the device now (overpush.presence), which also
