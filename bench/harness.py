@@ -171,6 +171,21 @@ class Deployment:
         result: dict[str, Any] = json.loads(lines[-1]) if lines else {}
         return result
 
+    async def analyze(self) -> None:
+        """Give PostgreSQL the table statistics a live installation has (autovacuum gathers
+        them within a minute or so): a deployment younger than that has none, and with none
+        the planner scans whole tables for the dispatcher's lookups of a batch of ids, a cost
+        that grows with every message the run adds. SQLite's planner needs none."""
+        if self.backend != "cluster":
+            return
+        import asyncpg
+
+        conn = await asyncpg.connect(self.env["OVERPUSH_DATABASE_URL"].replace("+asyncpg", ""))
+        try:
+            await conn.execute("ANALYZE")
+        finally:
+            await conn.close()
+
     async def account(self, name: str = "bench") -> Account:
         """A user (made with the CLI), an application of theirs, and a registered desktop
         device (through the Open Client API, as a real client does)."""

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from overpush import sqlite_inline
+from overpush import pool_liveness, sqlite_inline
 from overpush.models import Base
 
 
@@ -38,8 +38,11 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncE
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow,
-                               pool_pre_ping=True)
+    # No pool_pre_ping: it costs three round trips before every transaction. A connection the
+    # server closed is replaced without one, an idle one is still pinged (pool_liveness).
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    pool_liveness.install(engine.sync_engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
