@@ -80,10 +80,15 @@ class DispatcherService:
     async def dispatch(self, message_ids: list[int]) -> None:
         rt = self._rt
         assert rt is not None
-        async with rt.sessions() as session, session.begin():
-            await dispatch.queue_messages(session, rt, message_ids)
-            queued = await pushes.of_messages(session, rt, message_ids)
-        answers = await self._push(queued)
+        async with rt.sessions() as session:
+            async with session.begin():
+                await dispatch.queue_messages(session, rt, message_ids)
+                queued = await pushes.of_messages(session, rt, message_ids)
+            # Committed, and the connection is back in the pool. Push before leaving the
+            # session: AsyncSession's exit closes it in a task of its own, and waiting for
+            # that put the transactions queued for the connection (the quota service's, the
+            # relay's) ahead of the nudge.
+            answers = await self._push(queued)
         if await outcomes.record(rt, answers):
             self._retries.wakeup.set()  # mail the owners of disabled devices now
         log.info("dispatched messages %s to %d devices", message_ids, len(queued),

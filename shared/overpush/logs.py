@@ -9,7 +9,8 @@ from typing import Any
 
 
 class JsonFormatter(logging.Formatter):
-    EXTRA = ("message_id", "message_ids", "request_id", "event_id", "device_id", "service")
+    EXTRA = ("message_id", "message_ids", "request_id", "request_ids", "event_id", "device_id",
+             "service")
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {

@@ -56,6 +56,13 @@ ERROR_LENGTH = 500
 # replica sweeping in between would publish it a second time. If its process dies first,
 # any sweep sends it once the grace is over.
 HANDOFF_GRACE = timedelta(seconds=10)
+# Published rows are deleted a moment later, many commits' rows in one transaction: the
+# delete is bookkeeping (a handed row is not due for any sweep within HANDOFF_GRACE), and
+# done at once it was a transaction per commit, run on one machine between the dispatcher's
+# commit and its nudge. A crash before the delete publishes those events again after
+# HANDOFF_GRACE, as any crash after a publish does: consumers are idempotent.
+DELETE_LINGER = 0.05  # seconds
+DELETE_BATCH = 256
 
 
 def retry_delay(attempts: int, cap: timedelta = RETRY_CAP) -> timedelta:
@@ -151,12 +158,16 @@ class OutboxRelay(Background):
     task_name = "outbox-relay"
 
     def __init__(self, rt: Runtime,
-                 publish: Callable[[Event], Awaitable[None]] | None = None) -> None:
+                 publish: Callable[[Event], Awaitable[None]] | None = None,
+                 delete_linger: float = DELETE_LINGER) -> None:
         self._rt = rt
+        self._linger = delete_linger
         # How an event goes out: the bus by default; the services pass
         # overpush.presence.publish, which sends a device frame where its devices are held.
         self._send = publish or rt.bus.publish
         self._last_sweep = float("-inf")
+        self._published: list[str] = []  # event ids published, rows not deleted yet
+        self._published_at = 0.0  # loop time of the oldest of them
 
     def start(self) -> None:
         if self._rt.outbox_handoff is None:
@@ -168,6 +179,8 @@ class OutboxRelay(Background):
 
     async def stop(self) -> None:
         await super().stop()
+        with contextlib.suppress(Exception):  # else the next process publishes them again
+            await self.delete_published()
         # What is still handed off is in the outbox table too: made due now, the final
         # flush (or the next process's sweep) publishes it.
         left, self._rt.outbox_handoff = self._rt.outbox_handoff or [], None
@@ -191,16 +204,20 @@ class OutboxRelay(Background):
                 await asyncio.sleep(backoff)
             else:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(rt.outbox_wakeup.wait(),
-                                           timeout=rt.settings.outbox_sweep_interval)
+                    await asyncio.wait_for(rt.outbox_wakeup.wait(), timeout=self._timeout())
+            woken = rt.outbox_wakeup.is_set()
             rt.outbox_wakeup.clear()
             try:
                 handed, failed = await self.publish_handed()
-                # Sweep when nothing was handed (a timeout, or a commit elsewhere), when a
-                # handed event failed, and at least once per interval under steady load.
                 loop_time = asyncio.get_running_loop().time()
-                if not handed or failed or (loop_time - self._last_sweep
-                                            >= rt.settings.outbox_sweep_interval):
+                if self._published and (
+                        len(self._published) >= DELETE_BATCH
+                        or loop_time - self._published_at >= self._linger):
+                    await self.delete_published()
+                # Sweep on a commit elsewhere (woken, nothing handed), when a handed event
+                # failed, and at least once per interval under steady load.
+                if (woken and not handed) or failed or (
+                        loop_time - self._last_sweep >= rt.settings.outbox_sweep_interval):
                     self._last_sweep = loop_time
                     while await self.flush() == BATCH:
                         pass
@@ -235,13 +252,31 @@ class OutboxRelay(Background):
             await self._make_due([e.event_id for e, res in zip(events, results, strict=True)
                                   if res is not None])
         if done:
-            # Let the consumers just woken (the dispatcher) take the database first: this
-            # delete is bookkeeping, their work is what the device waits for.
-            await asyncio.sleep(0)
-            async with rt.sessions() as session, session.begin():
-                await session.execute(_DELETE_BY_EVENT, {"ids": done})
+            if not self._published:
+                self._published_at = asyncio.get_running_loop().time()
+            self._published += done
             rt.metrics.published.inc(len(done))
         return len(events), len(events) - len(done)
+
+    def _timeout(self) -> float:
+        """How long the loop may wait for a hand-off: until the published rows are due for
+        deleting, else until the next sweep."""
+        interval = self._rt.settings.outbox_sweep_interval
+        if not self._published:
+            return interval
+        due = self._published_at + self._linger - asyncio.get_running_loop().time()
+        return min(max(due, 0.0), interval)
+
+    async def delete_published(self) -> None:
+        """Delete the rows of the events published so far (see DELETE_LINGER)."""
+        done, self._published = self._published, []
+        if done:
+            try:
+                async with self._rt.sessions() as session, session.begin():
+                    await session.execute(_DELETE_BY_EVENT, {"ids": done})
+            except BaseException:
+                self._published = done + self._published  # tried again at the next turn
+                raise
 
     async def flush(self) -> int:
         """Publish one batch of due events; returns how many rows it handled (confirmed and
@@ -257,9 +292,9 @@ class OutboxRelay(Background):
                 # Several api replicas sweep the same table; each row goes to one of them.
                 query = query.with_for_update(skip_locked=True)
             rows = (await session.scalars(query)).all()
-            # Rows committed here a moment ago wait in the handoff: publishing them here as
-            # well would send them twice.
-            pending = {e.event_id for e in rt.outbox_handoff or ()}
+            # Rows committed here a moment ago wait in the handoff, or were published and
+            # wait for their delete: publishing them here as well would send them twice.
+            pending = {e.event_id for e in rt.outbox_handoff or ()} | set(self._published)
             rows = [r for r in rows if r.event_id not in pending]
             if not rows:
                 return 0

@@ -5,6 +5,8 @@ request that breaks the shared transaction fails alone."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from overpush.errors import ApiError, E
 from overpush.intake.accept import Accepted, accept
 from overpush.intake.validate import parse_message
+from overpush.logs import JsonFormatter
 from overpush.models import Message, Receipt
 from overpush.runtime import Runtime
 from sqlalchemy import func, select, text
@@ -65,7 +68,7 @@ def codes(outcomes: Sequence[object]) -> list[str]:
 
 @pytest.mark.timeout(120)
 async def test_each_request_in_a_batch_is_decided_on_its_own(
-    server: Runner, base_url: str,
+    server: Runner, base_url: str, caplog: pytest.LogCaptureFixture,
 ) -> None:
     rt = server.rt
     owner = await make_user(rt)
@@ -83,9 +86,17 @@ async def test_each_request_in_a_batch_is_decided_on_its_own(
                   draft(sound="nosuchsound"), draft(token=small, title="small 1"),
                   draft(token=small, title="small 2"), draft(token=small, title="small 3"),
                   draft(title="last")]
+        ids = [str(uuid.uuid4()) for _ in drafts]
+        caplog.set_level(logging.INFO, "overpush.intake.commit")
         outcomes = await asyncio.gather(
-            *(accept(rt, d, str(uuid.uuid4())) for d in drafts), return_exceptions=True)
+            *(accept(rt, d, i) for d, i in zip(drafts, ids, strict=True)),
+            return_exceptions=True)
         assert since(before, rt) == (1, len(drafts), 0)  # one transaction decided them all
+        # One log line for the batch, naming each admitted request (JSON: `request_ids`).
+        [line] = [r for r in caplog.records if r.getMessage().startswith("accepted")]
+        admitted = [ids[i] for i in (0, 4, 5, 7)]
+        assert json.loads(JsonFormatter().format(line))["request_ids"] == admitted
+        assert all(f"(request {i})" in line.getMessage() for i in admitted)
         assert codes(outcomes) == [
             "ok", E.TOKEN_INVALID.code, E.USER_INVALID.code, E.SOUND_INVALID.code,
             "ok", "ok", E.QUOTA_EXCEEDED.code, "ok"]

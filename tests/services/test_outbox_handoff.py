@@ -18,7 +18,7 @@ from overpush.runtime import Runtime
 from overpush.settings import Settings
 
 from tests.checks import count
-from tests.waiting import until
+from tests.waiting import until, until_awaited
 
 
 @pytest.fixture
@@ -65,7 +65,12 @@ async def test_committed_events_go_out_without_a_sweep(rt: Runtime) -> None:
         await until(lambda: rt.outbox_handoff == [] and not rt.outbox_wakeup.is_set(),
                     "the relay is idle")
         assert rolled.event_id not in heard and nested.event_id not in heard
-        assert await count(rt, OutboxEvent) == 1  # the savepoint's, for the sweep
+        # The published rows are deleted a moment later, in one transaction; the
+        # savepoint's stays for the sweep.
+        async def savepoints_only() -> bool:
+            return await count(rt, OutboxEvent) == 1
+
+        await until_awaited(savepoints_only, "the published rows are deleted")
         assert await relay.flush() == 1
         await until(lambda: nested.event_id in heard, "the sweep publishes the savepoint's")
         assert rolled.event_id not in heard
@@ -132,3 +137,30 @@ async def test_a_stopping_relay_leaves_its_hand_offs_due_for_the_final_flush(
         await until(lambda: heard == [event.event_id], "the final flush publishes it")
     finally:
         await rt.close()
+
+
+async def test_published_rows_are_deleted_together_a_moment_later_or_at_stop(
+        rt: Runtime) -> None:
+    """The delete of published rows is bookkeeping: it waits for the linger (several commits'
+    rows in one transaction), a published row is never swept meanwhile, and a stopping relay
+    deletes what it published."""
+    heard: list[str] = []
+
+    async def handle(event: Event) -> None:
+        heard.append(event.event_id)
+
+    await rt.bus.subscribe("handoff-linger-test", [MessageAccepted], handle)
+    relay = OutboxRelay(rt, delete_linger=3600.0)
+    relay.start()
+    try:
+        events = [MessageAccepted(message_ids=[i], app_id=1, priority=0) for i in (1, 2, 3)]
+        for event in events:  # three commits
+            async with rt.sessions() as session, session.begin():
+                await outbox.stage(session, rt, [event])
+        await until(lambda: len(heard) == 3, "all three are published")
+        assert await count(rt, OutboxEvent) == 3  # within the linger: not deleted yet
+        assert await relay.flush() == 0  # and not the sweep's to publish again
+    finally:
+        await relay.stop()
+    assert await count(rt, OutboxEvent) == 0
+    assert heard == [e.event_id for e in events]

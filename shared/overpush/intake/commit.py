@@ -210,17 +210,25 @@ async def _answer_dups(session: AsyncSession, rt: Runtime, dups: list[_Plan],
 
 def _announce(rt: Runtime, admitted: list[_Plan],
               outcomes: list[Outcome | None]) -> list[Outcome]:
-    """After the commit: wake the relay, answer, count and log each admitted request; the
-    outcome of every request, in order."""
+    """After the commit: wake the relay, answer each admitted request, count and log them;
+    the outcome of every request, in order. One log line and one count per source for the
+    whole batch: a line per request was the intake's largest single cost under load (and
+    thousands of lines a second)."""
     if admitted:
         rt.outbox_wakeup.set()
+    per_source: dict[str, int] = defaultdict(int)
     for plan in admitted:
         assert plan.allowance is not None
         outcomes[plan.index] = Accepted(plan.message_ids, plan.allowance, plan.receipt)
-        rt.metrics.accepted.labels(plan.request.source).inc(len(plan.message_ids))
-        log.info("accepted messages %s from app %s", plan.message_ids, plan.app.id,
-                 extra={"message_ids": plan.message_ids,
-                        "request_id": plan.request.request_id})
+        per_source[plan.request.source] += len(plan.message_ids)
+    for source, n in per_source.items():
+        rt.metrics.accepted.labels(source).inc(n)
+    if admitted:
+        log.info("accepted %s", "; ".join(
+            f"messages {p.message_ids} from app {p.app.id} (request {p.request.request_id})"
+            for p in admitted),
+            extra={"message_ids": [i for p in admitted for i in p.message_ids],
+                   "request_ids": [p.request.request_id for p in admitted]})
     answered = [o for o in outcomes if o is not None]
     assert len(answered) == len(outcomes), "every request is refused or admitted"
     return answered
