@@ -1,11 +1,13 @@
 """Fixtures of the service tests (every service in this process, real HTTP, both backends):
-Ann with her laptop, an application of hers, a server that enforces licences, and the real
-`overpush` processes a test starts (`procs`, killed afterwards)."""
+Ann with her laptop, an application of hers, a server that enforces licences, where the
+server writes its mail, and the real `overpush` processes a test starts (`procs`, killed
+afterwards)."""
 
 from __future__ import annotations
 
 import signal
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -58,3 +60,10 @@ def procs() -> Iterator[list[Proc]]:
     yield started
     for p in reversed(started):
         p.stop(signal.SIGKILL if p.p.poll() is None else signal.SIGTERM)
+
+
+@pytest.fixture
+def mail_dir(settings: Settings, tmp_path: Path) -> Path:
+    """Where the server writes its mail (asked for before `server`, so it starts with it)."""
+    settings.mail_dir = str(tmp_path / "mail")
+    return tmp_path / "mail"
