@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from overpush import accounts, revoke
+from overpush import revoke, two_factor
 from overpush.models import App, Device, Team, User
 from overpush.runtime import Runtime
 from sqlalchemy import delete, func, select
@@ -98,6 +98,6 @@ async def reset_two_factor(rt: Runtime, email: str) -> dict[str, Any]:
     async with rt.sessions() as session, session.begin():
         user = await user_by_email(session, email)
         was_on = bool(user.totp_enabled)
-        await accounts.reset_two_factor(session, user.id)
+        await two_factor.reset_two_factor(session, user.id)
         revoke.tell_devices(session, rt, await revoke.everything(session, user.id))
     return {"email": user.email, "two_factor": False, "was_enabled": was_on}

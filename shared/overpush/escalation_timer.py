@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush.escalations import load_levels, next_level_at
 from overpush.ids import request_id
-from overpush.intake.commit import Accepted, Request, commit_in
+from overpush.intake.commit import commit_in
+from overpush.intake.plans import Accepted, Request
 from overpush.intake.validate import MessageDraft
 from overpush.models import App, Message, Receipt, ReceiptMessage
 from overpush.runtime import Runtime

@@ -22,7 +22,8 @@ from overpush import receipts
 from overpush.clock import unix
 from overpush.errors import ApiError, E, FieldError
 from overpush.ids import is_key, random_key, request_id
-from overpush.intake.commit import Accepted, Request, commit_in
+from overpush.intake.commit import commit_in
+from overpush.intake.plans import Accepted, Request
 from overpush.intake.recipients import resolve
 from overpush.intake.validate import MessageDraft, parse_message
 from overpush.models import App, Heartbeat, Receipt

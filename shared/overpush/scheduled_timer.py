@@ -14,7 +14,8 @@ from datetime import datetime
 
 from overpush import dedup, scheduled
 from overpush.errors import ApiError
-from overpush.intake.commit import Outcome, Request, commit_in
+from overpush.intake.commit import commit_in
+from overpush.intake.plans import Outcome, Request
 from overpush.models import ScheduledMessage
 from overpush.runtime import Runtime
 

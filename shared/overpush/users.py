@@ -1,5 +1,6 @@
 """Finding an account: by its user key, or by its address (`email_key`). The one place these
-look-ups are written; sign-up and log-in (overpush.accounts) key addresses the same way."""
+look-ups are written; sign-up and log-in (overpush.accounts,
+credentials) key addresses the same way."""
 
 from __future__ import annotations
 

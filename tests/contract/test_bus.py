@@ -2,97 +2,25 @@
 
 The contract is the docstring of overpush.bus.Bus. "Another process" is, on RabbitMQ, another
 connection (a second RabbitBus); the in-process bus has one bus per process, so there the
-second handle is the same bus.
+second handle is the same bus. Closing and reconnecting: test_bus_close.py; the buses and the
+`kind`/`buses` fixtures: buses.py and conftest.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from typing import Any
 
 import aio_pika
 import pytest
-from overpush.bus import Bus, Handler, Unroutable
+from overpush.bus import Handler, Unroutable
 from overpush.bus.memory import MemoryBus
-from overpush.bus.rabbitmq import RabbitBus
 from overpush.events import EVENT_TYPES, DevicesNudged, Event, MessageAccepted
 
-from testkit.backends import RABBIT, broker_address
+from testkit.backends import RABBIT
+from tests.contract.buses import Buses, broadcast_nudge, settle
 from tests.contract.samples import sample
-from tests.proxy import TcpProxy
 from tests.waiting import until
-
-
-class Buses:
-    """Hands out started buses of one kind and closes them all afterwards."""
-
-    def __init__(self, kind: str, prefix: str) -> None:
-        self.kind, self.prefix = kind, prefix
-        self._open: list[Bus] = []
-
-    async def connect(self, **tuning: Any) -> Bus:
-        """A started bus; `tuning` sets the constructor's knobs that both buses have
-        (drain_timeout) or, with give_up_soon=True, tries a failing event a few times,
-        quickly, then parks it."""
-        if self.kind == "memory" and self._open:
-            return self._open[0]
-        if tuning.pop("give_up_soon", False):
-            tuning.update({"retry_delays": (0.01, 0.01, 0.01)} if self.kind == "memory"
-                          else {"delivery_limit": 3, "retry_delay_cap": 0.01})
-        bus: Bus = (MemoryBus(**tuning) if self.kind == "memory"
-                    else RabbitBus(RABBIT, self.prefix, **tuning))
-        await bus.start()
-        self._open.append(bus)
-        return bus
-
-    async def close(self) -> None:
-        for bus in self._open:
-            await bus.close()
-
-
-@pytest.fixture(params=["memory", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
-def kind(request: pytest.FixtureRequest) -> tuple[str, str]:
-    prefix = request.getfixturevalue("rabbit_prefix") if request.param == "rabbitmq" else ""
-    return request.param, prefix
-
-
-# Every group these tests subscribe; their RabbitMQ queues are deleted afterwards.
-GROUPS = ("roundtrip", "workers", "dispatch", "count", "flaky", "late", "slow")
-
-
-@pytest.fixture
-async def buses(kind: tuple[str, str]) -> AsyncIterator[Buses]:
-    b = Buses(*kind)
-    yield b
-    await b.close()
-    if b.kind == "rabbitmq":
-        await delete_queues(b.prefix, GROUPS)
-
-
-async def delete_queues(prefix: str, groups: tuple[str, ...]) -> None:
-    conn = await aio_pika.connect(RABBIT)
-    try:
-        channel = await conn.channel()
-        for group in groups:
-            for key in EVENT_TYPES:
-                await channel.queue_delete(f"{prefix}.{group}.{key}")
-    finally:
-        await conn.close()
-
-
-async def until_health(bus: Bus, healthy: bool, timeout: float = 15) -> None:
-    async with asyncio.timeout(timeout):
-        while True:
-            if await bus.healthy() is healthy:
-                return
-            await asyncio.sleep(0.01)
-
-
-async def settle() -> None:
-    """Give stray duplicates a moment to show up before counting."""
-    await asyncio.sleep(0.3)
 
 
 async def test_every_event_type_round_trips(buses: Buses) -> None:
@@ -184,10 +112,6 @@ async def test_broadcast_subscribers_each_get_every_event(buses: Buses) -> None:
         assert ids == [e.event_id for e in events], name
 
 
-def broadcast_nudge(n: int) -> Event:
-    """A nudge sample addressed to no one in particular: every api instance hears it."""
-    return sample(DevicesNudged, n).model_copy(update={"instance": None})
-
 
 async def test_an_addressed_signal_reaches_only_the_subscriber_of_its_address(
         buses: Buses) -> None:
@@ -254,104 +178,6 @@ async def test_durable_event_nobody_subscribes_to_raises(buses: Buses) -> None:
     event = sample(MessageAccepted)
     await bus.publish(event)
     await until(lambda: got == [event], "delivered after subscribing")
-
-
-async def test_close_is_clean(buses: Buses) -> None:
-    # A short drain: close() gives up on the stuck handler sooner, and otherwise behaves alike.
-    bus = await buses.connect(drain_timeout=0.5)
-    started: list[str] = []
-    stuck = asyncio.Event()
-
-    async def slow(event: Event) -> None:
-        started.append(event.event_id)
-        await stuck.wait()
-
-    await bus.subscribe("slow", [MessageAccepted], slow, concurrency=1)
-    event = sample(MessageAccepted)
-    await bus.publish(event)
-    await until(lambda: bool(started), "handler running")
-    assert await bus.healthy()
-
-    await bus.close()  # returns although a handler was in the middle of an event
-    await bus.close()  # and a second close is harmless
-    assert not await bus.healthy()
-    with pytest.raises(Exception):  # noqa: B017 - each bus raises its own connection error
-        await bus.publish(sample(MessageAccepted))
-    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("bus:")]
-
-    if buses.kind == "rabbitmq":
-        # The unfinished event went back to the queue: the next subscriber of the group gets
-        # it. (The in-process bus loses it with the process; the database recovers it.)
-        redelivered: list[str] = []
-
-        async def handle(ev: Event) -> None:
-            redelivered.append(ev.event_id)
-
-        other = await buses.connect()
-        await other.subscribe("slow", [MessageAccepted], handle)
-        await until(lambda: redelivered == [event.event_id], "redelivered after close")
-    stuck.set()
-    await settle()
-    assert started == [event.event_id]
-
-
-async def test_broadcast_subscriber_hears_of_a_gap(kind: tuple[str, str]) -> None:
-    """After its broker link drops and comes back, a broadcast subscriber is told it may have
-    missed events, and hears new ones again. (The in-process bus has no link to lose.)"""
-    if kind[0] == "memory":
-        pytest.skip("the in-process bus never loses its link")
-    with TcpProxy(*broker_address()) as proxy:
-        bus = RabbitBus(f"amqp://guest:guest@127.0.0.1:{proxy.port}/", kind[1])
-        sender = RabbitBus(RABBIT, kind[1])
-        await bus.start()
-        await sender.start()
-        try:
-            gaps: list[int] = []
-            heard: list[str] = []
-
-            async def on_gap() -> None:
-                gaps.append(1)
-
-            async def on_nudge(event: Event) -> None:
-                heard.append(event.event_id)
-
-            await bus.subscribe("api", [DevicesNudged], on_nudge, broadcast=True, on_gap=on_gap)
-            proxy.cut()
-            await until_health(bus, False)
-            missed = broadcast_nudge(1)
-            await sender.publish(missed)
-            proxy.restore()
-            await until(lambda: gaps == [1], "told of the gap once the link is back")
-            assert await bus.healthy()
-            event = broadcast_nudge(2)
-            await sender.publish(event)
-            await until(lambda: event.event_id in heard, "hears new events again")
-            assert missed.event_id not in heard
-        finally:
-            await bus.close()
-            await sender.close()
-
-
-async def test_close_loses_nothing_already_published(buses: Buses) -> None:
-    """What was published before close() is handled: by the closing subscriber before close
-    returns (in-process: the queue would die with it), or by the group's next subscriber
-    (RabbitMQ: unhandled events stay in the queue)."""
-    bus = await buses.connect()
-    handled: list[str] = []
-
-    async def slowish(event: Event) -> None:
-        await asyncio.sleep(0.05)
-        handled.append(event.event_id)
-
-    await bus.subscribe("slow", [MessageAccepted], slowish, concurrency=1)
-    events = [sample(MessageAccepted, n) for n in range(5)]
-    for event in events:
-        await bus.publish(event)
-    await bus.close()
-    if buses.kind == "rabbitmq":
-        other = await buses.connect()
-        await other.subscribe("slow", [MessageAccepted], slowish)
-    await until(lambda: set(handled) == {e.event_id for e in events}, "every event handled")
 
 
 async def test_an_event_that_always_fails_is_dead_lettered(buses: Buses) -> None:

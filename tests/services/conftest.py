@@ -1,9 +1,13 @@
 """Fixtures of the service tests (every service in this process, real HTTP, both backends):
-Ann with her laptop, an application of hers, and a server that enforces licences."""
+Ann with her laptop, an application of hers, a server that enforces licences, where the
+server writes its mail, and the real `overpush` processes a test starts (`procs`, killed
+afterwards)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +15,7 @@ from overpush.clock import FixedClock
 from overpush.settings import Settings
 
 from services.runner import Runner
+from testkit.procs import Proc
 from testkit.servers import running
 from tests.factories import Person, make_app, person
 from tests.services.licensing_support import T0
@@ -46,3 +51,19 @@ async def enforcing(settings: Settings) -> AsyncIterator[tuple[Runner, FixedCloc
     async with running(settings.model_copy(update={"licensing_enforced": True}),
                        clock=clock) as runner:
         yield runner, clock
+
+
+@pytest.fixture
+def procs() -> Iterator[list[Proc]]:
+    """The `overpush` processes a test starts; whatever still runs afterwards is killed."""
+    started: list[Proc] = []
+    yield started
+    for p in reversed(started):
+        p.stop(signal.SIGKILL if p.p.poll() is None else signal.SIGTERM)
+
+
+@pytest.fixture
+def mail_dir(settings: Settings, tmp_path: Path) -> Path:
+    """Where the server writes its mail (asked for before `server`, so it starts with it)."""
+    settings.mail_dir = str(tmp_path / "mail")
+    return tmp_path / "mail"

@@ -10,7 +10,7 @@ import httpx
 import pyotp
 import pytest
 import websockets
-from overpush import accounts
+from overpush import accounts, credentials
 from overpush.clock import FixedClock
 from overpush.models import App, ClientSession, Device, User
 from overpush.settings import Settings
@@ -190,10 +190,10 @@ async def test_a_reset_revokes_every_secret_and_removes_their_devices(
     dev = await user_with_device(rt, base_url, http, "squatter", connect=True)
     other = await user_with_device(rt, base_url, http, "bystander", connect=True)
     try:
-        mail = await accounts.request_reset(rt, dev.email.upper())
+        mail = await credentials.request_reset(rt, dev.email.upper())
         assert mail is not None
         token = mail.body.split("/reset/")[1].split()[0]
-        assert await accounts.reset(rt, token, "a brand new password")
+        assert await credentials.reset(rt, token, "a brand new password")
         # The device hears `E` and its connection closes; its secret and row are gone.
         assert await dev.frame_other_than_keepalive() == b"E"
         with pytest.raises(websockets.ConnectionClosed):

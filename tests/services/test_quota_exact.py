@@ -144,3 +144,25 @@ async def test_several_requests_are_admitted_in_order_as_if_alone(runtime: Runti
     async with runtime.sessions() as s:
         assert await s.scalar(select(AppUsage.used)) == 10
         assert await s.scalar(select(AppCapacity.remaining)) == 0
+
+
+async def test_the_first_take_of_a_month_creates_its_row_or_spans_into_purchased(
+    runtime: Runtime,
+) -> None:
+    """The month's usage row is made by the take that fits (one UPSERT); a first request
+    larger than the whole allowance takes all of it and the rest from purchased capacity."""
+    app_id = await app_with_capacity(runtime, 10)
+    async with runtime.sessions() as s, s.begin():
+        [(ok, a)] = await reserve_many(s, app_id, [8], 5, NOW)  # no row yet; 8 > 5
+        assert ok and (a.limit, a.remaining) == (12, 7)  # 5 + the 7 purchased left
+    async with runtime.sessions() as s:
+        assert (await s.execute(select(AppUsage.used, AppUsage.last_take))).one() == (5, 5)
+        assert await s.scalar(select(AppCapacity.remaining)) == 7
+    other = await app_with_capacity(runtime, 0)
+    async with runtime.sessions() as s, s.begin():
+        [(ok, a)] = await reserve_many(s, other, [5], 5, NOW)  # exactly the allowance
+        assert ok and a.remaining == 0
+        [(ok, a)] = await reserve_many(s, other, [1], 5, NOW)  # nothing bought: refused
+        assert not ok and a.remaining == 0
+    async with runtime.sessions() as s:
+        assert await s.scalar(select(AppUsage.used).where(AppUsage.app_id == other)) == 5

@@ -7,36 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-import pytest
-from overpush.models import Device, Group, GroupMember, Message, Team, TeamInvitation, User
-from overpush.settings import Settings
-from sqlalchemy import delete, func, select, update
+from overpush.models import Device, Group, GroupMember, TeamInvitation, User
+from sqlalchemy import func, select
 
 from services.admin import teams as admin_teams
 from services.runner import Runner
 from testkit.device import DesktopDevice
 from tests.checks import count
-from tests.factories import make_app, make_user, user_with_device
+from tests.factories import make_user, user_with_device
+from tests.services.team_support import answer
 from tests.web.helpers import Browser, last_link
-
-
-@pytest.fixture
-def mail_dir(settings: Settings, tmp_path: Path) -> Path:
-    """Where the server writes its mail (asked for before `server`, so it starts with it)."""
-    settings.mail_dir = str(tmp_path / "mail")
-    return tmp_path / "mail"
-
-
-async def _answer(base_url: str, link: str, action: str,
-                  password: str | None = None) -> httpx.Response:
-    """Open the mailed link in a fresh browser and press Accept or Decline."""
-    b = Browser(base_url)
-    try:
-        path = link.removeprefix(base_url)
-        data = {} if password is None else {"password": password}
-        return await b.submit(path, f"{path}/{action}", data)
-    finally:
-        await b.close()
 
 
 async def _user(server: Runner, email: str) -> User | None:
@@ -71,7 +51,7 @@ async def test_an_existing_account_is_invited_and_joins_only_by_accepting(
     assert opened.status_code == 200 and "Join Ops?" in opened.text
     assert "pager-7" not in (await http.get(f"{api}.json", params={"token": team["token"]})).text
 
-    r = await _answer(base_url, link, "accept")
+    r = await answer(base_url, link, "accept")
     assert r.status_code == 200 and "You joined Ops" in r.text
     body = (await http.get(f"{api}.json", params={"token": team["token"]})).json()
     joined = {u["email"]: u for u in body["users"]}[member.email]
@@ -97,7 +77,7 @@ async def test_an_existing_account_is_invited_and_joins_only_by_accepting(
     await member.close()
 
 
-async def test_a_new_address_gets_an_unconfirmed_account_and_the_same_answer(
+async def test_a_new_address_gets_an_unconfirmed_account_and_the_sameanswer(
         mail_dir: Path, server: Runner, base_url: str, http: httpx.AsyncClient) -> None:
     rt = server.rt
     boss, existing = await make_user(rt), await make_user(rt)
@@ -138,7 +118,7 @@ async def test_a_new_address_gets_an_unconfirmed_account_and_the_same_answer(
     finally:
         await b.close()
     # The team's password works once the person accepted; the address is then confirmed.
-    r = await _answer(base_url, last_link(mail_dir, "new@example.com", "/invitations/"),
+    r = await answer(base_url, last_link(mail_dir, "new@example.com", "/invitations/"),
                       "accept")
     assert r.status_code == 200 and "Your address is confirmed" in r.text
     confirmed = await _user(server, "new@example.com")
@@ -157,9 +137,9 @@ async def test_a_new_address_gets_an_unconfirmed_account_and_the_same_answer(
     # Without a password, the person chooses one when accepting.
     await add("pick@example.com")
     link = last_link(mail_dir, "pick@example.com", "/invitations/")
-    r = await _answer(base_url, link, "accept", password="short")
+    r = await answer(base_url, link, "accept", password="short")
     assert r.status_code == 400
-    r = await _answer(base_url, link, "accept", password="my own password")
+    r = await answer(base_url, link, "accept", password="my own password")
     assert r.status_code == 200, r.text
     r = await http.post(f"{base_url}/1/users/login.json",
                         data={"email": "pick@example.com", "password": "my own password"})
@@ -167,7 +147,7 @@ async def test_a_new_address_gets_an_unconfirmed_account_and_the_same_answer(
 
     # Declining removes an account the invitation made; a short password is refused.
     await add("no@example.com")
-    r = await _answer(base_url, last_link(mail_dir, "no@example.com", "/invitations/"),
+    r = await answer(base_url, last_link(mail_dir, "no@example.com", "/invitations/"),
                       "decline")
     assert r.status_code == 200 and "Invitation declined" in r.text
     assert await _user(server, "no@example.com") is None
@@ -212,7 +192,7 @@ async def test_invitations_are_withdrawn_and_other_teams_members_stay(
                         data={"token": team["token"], "email": member.email})
     assert r.status_code == 200, r.text
     # ... and accepting tells the person to leave the other team first.
-    r = await _answer(base_url, last_link(mail_dir, member.email, "/invitations/"), "accept")
+    r = await answer(base_url, last_link(mail_dir, member.email, "/invitations/"), "accept")
     assert r.status_code == 400 and "another team" in r.text
     r = await http.get(f"{api}.json", params={"token": other["token"]})
     assert member.email in {u["email"] for u in r.json()["users"]}
@@ -237,79 +217,3 @@ async def test_invitations_are_withdrawn_and_other_teams_members_stay(
     assert await count(rt, TeamInvitation) == 0
 
 
-async def test_group_joins_with_the_invitation_and_device_is_honoured(
-        mail_dir: Path, server: Runner, base_url: str, http: httpx.AsyncClient) -> None:
-    rt = server.rt
-    boss = await make_user(rt)
-    team = await admin_teams.create_team(rt, "Ops", boss.email)
-    token = await make_app(rt, boss, "Pager")
-    api = f"{base_url}/1/teams"
-    ann = await make_user(rt)
-    ann_phone = await user_with_device(rt, base_url, http, "phone", connect=True, account=ann)
-    ann_laptop = await user_with_device(rt, base_url, http, "laptop", account=ann)
-    bob = await user_with_device(rt, base_url, http, "laptop", connect=True)
-    for who in (ann_phone, bob):
-        r = await http.post(f"{api}/add_user.json", data={
-            "token": team["token"], "email": who.email, "group": "Night shift"})
-        assert r.status_code == 200, r.text
-    async with rt.sessions() as s:  # the group exists at once, empty until people accept
-        night = await s.scalar(select(Group).where(Group.name == "Night shift"))
-        assert night is not None and night.team_id == team["team"]
-        assert await s.scalar(select(func.count()).select_from(GroupMember).where(
-            GroupMember.group_id == night.id)) == 0
-    for who in (ann_phone, bob):
-        r = await _answer(base_url, last_link(mail_dir, who.email, "/invitations/"), "accept")
-        assert r.status_code == 200, r.text
-    body = (await http.get(f"{api}.json", params={"token": team["token"]})).json()
-    everyone = body["group"]
-    assert everyone == team["group"]
-
-    async def send(user: str, **more: str) -> httpx.Response:
-        return await http.post(f"{base_url}/1/messages.json", data={
-            "token": token, "user": user, "message": "db down", **more})
-
-    for group in (night.group_key, everyone):
-        r = await send(group, device="phone")
-        assert r.status_code == 200, r.text
-        async with rt.sessions() as s:
-            rows = (await s.execute(select(Message.user_id, Message.devices).where(
-                Message.request_id == r.json()["request"]))).all()
-            ann_id = await s.scalar(select(User.id).where(User.email == ann_phone.email))
-        assert rows == [(ann_id, "phone")]  # Bob has no phone: nothing for him
-        r = await send(group, device="tablet")
-        assert r.status_code == 400
-        assert r.json()["device"] == "invalid", r.text
-    assert len(await ann_phone.download_until(http, 2)) == 2
-    assert await ann_laptop.download(http) == []
-    r = await send(night.group_key)  # without device: every member's devices
-    assert r.status_code == 200
-    assert len(await bob.download_until(http, 1)) == 1
-    for d in (ann_phone, ann_laptop, bob):
-        await d.close()
-
-
-async def test_a_team_from_before_gets_its_auto_group_with_every_member(
-        mail_dir: Path, server: Runner, base_url: str, http: httpx.AsyncClient) -> None:
-    rt = server.rt
-    boss, member = await make_user(rt), await make_user(rt)
-    team = await admin_teams.create_team(rt, "Ops", boss.email)
-    await admin_teams.add_member(rt, "Ops", member.email)
-    async with rt.sessions() as s, s.begin():  # as a team of the first round: no group yet
-        await s.execute(delete(Group))
-        await s.execute(update(Team).values(group_id=None))
-    r = await http.get(f"{base_url}/1/teams.json", params={"token": team["token"]})
-    key = r.json()["group"]
-    assert key != team["group"]
-    async with rt.sessions() as s:
-        keys = set((await s.scalars(select(User.user_key).join(
-            GroupMember, GroupMember.user_id == User.id).join(
-            Group, Group.id == GroupMember.group_id).where(Group.group_key == key))).all())
-    assert keys == {boss.user_key, member.user_key}
-    r = await http.get(f"{base_url}/1/teams.json", params={"token": team["token"]})
-    assert r.json()["group"] == key  # made once
-    # Removing a member takes them out of the team's groups too.
-    r = await http.post(f"{base_url}/1/teams/remove_user.json",
-                        data={"token": team["token"], "email": member.email})
-    assert r.status_code == 200
-    async with rt.sessions() as s:
-        assert await s.scalar(select(func.count()).select_from(GroupMember)) == 1

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
-from overpush.accounts import totp_step
 from overpush.apps import is_web_url, runs_code
 from overpush.models import WebSession
+from overpush.two_factor import totp_step
 from overpush.users import email_key
 
 from services.api.web.sessions import alive

@@ -18,14 +18,15 @@ from overpush import (
     receipts,
     throttle,
 )
-from overpush.accounts import authenticate, second_factor
 from overpush.attachments import attachment_url
 from overpush.clock import unix
+from overpush.credentials import authenticate
 from overpush.delivery import queue
 from overpush.devices import DEVICE_NAME, device_json
 from overpush.errors import ApiError, E
 from overpush.ids import client_secret, device_id, digest
 from overpush.models import App, ClientSession, Delivery, Device, Message
+from overpush.two_factor import second_factor
 from overpush.user_settings import user_json
 from overpush.users import email_key
 from sqlalchemy import select, update

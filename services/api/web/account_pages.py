@@ -10,7 +10,7 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from overpush import accounts, revoke
+from overpush import credentials, revoke, two_factor
 from overpush.errors import ApiError, E
 from overpush.models import User
 from overpush.runtime import Runtime
@@ -74,7 +74,7 @@ def qr_data_url(uri: str) -> str:
 async def _setup(request: Request, who: Viewer, secret: str, status: int = 200,
                  error: Say | None = None) -> HTMLResponse:
     return await page(request, "twofa_setup.html", status, user=who.user, secret=secret,
-                      qr=qr_data_url(accounts.totp_uri(who.user, secret)), error=error)
+                      qr=qr_data_url(two_factor.totp_uri(who.user, secret)), error=error)
 
 
 @router.get("/settings/2fa")
@@ -90,7 +90,7 @@ async def twofa_setup(request: Request, rt: RuntimeDep, who: ViewerDep) -> Respo
         async with rt.sessions() as session, session.begin():
             await session.execute(update(User).where(
                 User.id == who.user.id, User.totp_pending_secret.is_(None)
-            ).values(totp_pending_secret=accounts.new_totp_secret()))
+            ).values(totp_pending_secret=two_factor.new_totp_secret()))
             secret = await session.scalar(select(User.totp_pending_secret)
                                           .where(User.id == who.user.id))
         assert secret is not None
@@ -103,7 +103,7 @@ async def twofa_enable(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csrf
     secret = who.user.totp_pending_secret
     if who.user.totp_enabled or not secret:
         return redirect("/settings/2fa")
-    step = accounts.totp_step(secret, code, rt.clock.now(), None)
+    step = two_factor.totp_step(secret, code, rt.clock.now(), None)
     if step is None:
         return await _setup(request, who, secret, 400, WRONG_CODE)
     async with rt.sessions() as session, session.begin():
@@ -121,12 +121,12 @@ async def twofa_enable(request: Request, rt: RuntimeDep, who: ViewerDep, _: Csrf
 
 async def _second_factor_ok(rt: Runtime, who: Viewer, code: str) -> bool:
     """A current TOTP code, or one of the recovery codes (which is then spent); throttled
-    like the log-in's second step (accounts.second_factor)."""
+    like the log-in's second step (two_factor.second_factor)."""
 
     async def recovery_code(session: AsyncSession) -> bool:
         return await recovery.use(session, who.user.id, code, rt.clock.now())
 
-    return await accounts.second_factor(
+    return await two_factor.second_factor(
         rt, who.user, code, who.session_digest, recovery_code) == "ok"
 
 
@@ -163,7 +163,7 @@ async def change_password(request: Request, rt: RuntimeDep, who: ViewerDep, _: C
                           current: Opt = "", password: Opt = "") -> Response:
     """A new password; every other browser and every device logs in again with it."""
     try:
-        done = await accounts.change_password(rt, who.user.id, current, password,
+        done = await credentials.change_password(rt, who.user.id, current, password,
                                               who.session_digest)
     except ApiError as exc:
         return await _account(request, rt, who, 400, error=wording.explain(exc))

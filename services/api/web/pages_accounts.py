@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from overpush import accounts, throttle, users
+from overpush import accounts, credentials, throttle, two_factor, users
 from overpush.errors import E
 from overpush.ids import digest
 from overpush.models import WebSession
@@ -88,7 +88,7 @@ async def login(request: Request, rt: RuntimeDep, _: CsrfDep, email: F,
     if await throttle.over(rt, limits):  # before any hashing
         return await page(request, "login.html", 429, email=email,
                           error="Too many failed log-ins. Wait a few minutes and try again.")
-    user = await accounts.authenticate(rt, email, password)
+    user = await credentials.authenticate(rt, email, password)
     if user is None:
         await throttle.count(rt, throttle.keys_of(limits))
         return await page(request, "login.html", 400, email=email, error=Say(
@@ -118,7 +118,7 @@ async def second_factor(request: Request, rt: RuntimeDep, _: CsrfDep, code: F) -
         # Instead of a code from the app, one of the recovery codes (each works once).
         return await recovery.use(session, user.id, code, rt.clock.now())
 
-    outcome = await accounts.second_factor(rt, user, code, web.digest, recovery_code)
+    outcome = await two_factor.second_factor(rt, user, code, web.digest, recovery_code)
     if outcome == "throttled":
         return await page(request, "twofa_login.html", 429, lookup=False,
                           error="Too many wrong codes. Wait a few minutes and try again.")
@@ -152,7 +152,7 @@ async def reset_request(request: Request, rt: RuntimeDep, _: CsrfDep, email: F) 
     # used to bomb a mailbox.
     if not await throttle.over(rt, limits):
         await throttle.count(rt, throttle.keys_of(limits))
-        mail = await accounts.request_reset(rt, email)
+        mail = await credentials.request_reset(rt, email)
     return after(await page(request, "notice.html", title="Check your mail",
                             text="If an account uses that address, we sent it a link to "
                                  "choose a new password."), rt, mail)
@@ -167,7 +167,7 @@ async def reset_form(request: Request, token: str) -> HTMLResponse:
 async def reset(request: Request, token: str, rt: RuntimeDep, _: CsrfDep,
                 password: F) -> Response:
     try:
-        done = await accounts.reset(rt, token, password)
+        done = await credentials.reset(rt, token, password)
     except accounts.AccountError as exc:
         return await page(request, "reset.html", 400, token=token, error=str(exc))
     if not done:

@@ -6,7 +6,9 @@ from functools import partial
 
 from overpush import callbacks, scheduled
 from overpush.errors import ApiError, E, FieldError
-from overpush.intake.commit import Accepted, Request, check, commit
+from overpush.intake.commit import commit
+from overpush.intake.lookups import check
+from overpush.intake.plans import Accepted, Request
 from overpush.intake.validate import MessageDraft
 from overpush.quota import allowance, limit_of
 from overpush.runtime import Runtime

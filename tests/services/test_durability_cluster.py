@@ -1,5 +1,6 @@
-"""Nothing accepted is lost: real `overpush run` processes through a broker outage, a consumer
-killed in the middle of a message, and a single-machine process killed before dispatch.
+"""Nothing accepted is lost in a cluster: real `overpush run` processes through a broker outage
+and a consumer killed in the middle of a message; a publish that times out; a starting
+dispatcher's recovery. The single machine's cases: test_durability_single.py.
 
 Every check counts by message text and umid what a real desktop device downloads: each
 accepted message arrives, and arrives once.
@@ -8,12 +9,9 @@ accepted message arrives, and arrives once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
-import sqlite3
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +22,14 @@ from overpush.bus.rabbitmq import RabbitBus
 from overpush.db import migrate
 from overpush.delivery.dispatch import RECOVER_AFTER
 from overpush.events import Event, MessageAccepted
-from overpush.intake.accept import accept
-from overpush.intake.validate import parse_message
 from overpush.models import App, Delivery, Message, OutboxEvent, User
 from overpush.outbox import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.settings import Settings
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import select, text, update
 
 from services.dispatcher.service import DispatcherService
-from testkit.backends import RABBIT, broker_address, cluster_settings, sqlite_settings
+from testkit.backends import RABBIT, broker_address, cluster_settings
 from testkit.procs import Proc, cli, env_for
 from tests.checks import count
 from tests.factories import make_app, make_user
@@ -55,14 +51,6 @@ async def db(cluster: Settings) -> AsyncIterator[Runtime]:
     rt = Runtime.build(cluster.model_copy(update={"bus_url": "memory://"}))
     yield rt
     await rt.engine.dispose()
-
-
-@pytest.fixture
-def procs() -> Iterator[list[Proc]]:
-    started: list[Proc] = []
-    yield started
-    for p in reversed(started):
-        p.stop(signal.SIGKILL if p.p.poll() is None else signal.SIGTERM)
 
 
 def health(base: str) -> dict[str, Any]:
@@ -244,83 +232,6 @@ async def test_a_dispatcher_killed_in_the_middle_of_a_message_loses_nothing(
     inbox.assert_exactly_once({"warm-up", "killed mid-message", "afterwards"})
     assert [p.stop() for p in (second, api)] == [0, 0]
 
-
-@pytest.mark.timeout(180)
-@pytest.mark.parametrize("left_behind", ["outbox row", "nothing but the message"])
-async def test_single_machine_dispatches_what_a_killed_process_left(
-    left_behind: str, tmp_path: Path, procs: list[Proc]
-) -> None:
-    """`overpush run` (SQLite, in-process bus) died after committing a message and before
-    dispatching it: either its event was still in the outbox, or it had gone to the in-process
-    bus, which died with it. The next start delivers the message, once."""
-    settings = sqlite_settings(tmp_path)
-    env = env_for(settings)
-    base = f"http://{settings.http_host}:{settings.http_port}"
-    procs.append(server := Proc(env, log=tmp_path / "run-1.log"))
-    server.wait_healthy(base)
-    account = make_account(env)
-    inbox = Inbox(base, account.email)
-    async with httpx.AsyncClient(timeout=10) as http:
-        await inbox.register(http)
-        assert server.stop() == 0
-
-        # What the dead process committed (accept() is the API's own intake).
-        rt = Runtime.build(settings)
-        try:
-            draft = parse_message({"token": account.token, "user": account.user_key,
-                                   "message": "committed, then the process died"})
-            accepted = await accept(rt, draft, str(uuid.uuid4()))
-            if left_behind != "outbox row":
-                async with rt.sessions() as session, session.begin():
-                    await session.execute(delete(OutboxEvent))
-        finally:
-            await rt.engine.dispose()
-
-        procs.append(again := Proc(env, log=tmp_path / "run-2.log"))
-        again.wait_healthy(base)
-        await inbox.connect()
-        await inbox.wait_for(http, {"committed, then the process died"})
-        await inbox.device.close()
-    inbox.assert_exactly_once({"committed, then the process died"})
-    assert "recovering 1 undispatched messages" in again.log.read_text()
-    assert again.stop() == 0
-    db = sqlite3.connect(settings.database_url.split("///", 1)[1])
-    try:
-        assert db.execute("select count(*) from outbox").fetchone() == (0,)
-        assert db.execute("select count(*) from messages where id = ?",
-                          accepted.message_ids).fetchone() == (0,)  # downloaded and deleted
-    finally:
-        db.close()
-
-
-@pytest.mark.timeout(180)
-async def test_single_machine_killed_while_busy_loses_nothing(
-    tmp_path: Path, procs: list[Proc]
-) -> None:
-    settings = sqlite_settings(tmp_path)
-    env = env_for(settings)
-    base = f"http://{settings.http_host}:{settings.http_port}"
-    procs.append(server := Proc(env, log=tmp_path / "run-1.log"))
-    server.wait_healthy(base)
-    account = make_account(env)
-    inbox = Inbox(base, account.email)
-    sent = {f"burst #{i:02d}" for i in range(30)}
-    async with httpx.AsyncClient(timeout=10) as http:
-        await inbox.register(http)
-        await inbox.connect()
-        for message in sorted(sent):
-            await post(http, base, account, message)
-        server.kill()  # SIGKILL right after the last 200: some are still on their way
-        with contextlib.suppress(Exception):
-            await inbox.device.close()
-
-        procs.append(again := Proc(env, log=tmp_path / "run-2.log"))
-        again.wait_healthy(base)
-        await inbox.connect()
-        await inbox.wait_for(http, sent)
-        await inbox.device.close()
-    inbox.assert_exactly_once(sent)
-    assert again.stop() == 0
 
 
 async def test_cluster_dispatcher_recovers_only_messages_long_stuck(
