@@ -15,7 +15,7 @@ from overpush import presence
 from overpush.background import Repeat
 from overpush.client_address import trusted_networks
 from overpush.events import DevicesNudged, Event
-from overpush.outbox import OutboxRelay
+from overpush.outbox_relay import OutboxRelay
 from overpush.presence import Record
 from overpush.runtime import Runtime
 

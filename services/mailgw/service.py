@@ -11,7 +11,7 @@ from functools import partial
 from aiosmtpd.smtp import SMTP
 from overpush import aliases, presence
 from overpush.background import Repeat
-from overpush.outbox import OutboxRelay
+from overpush.outbox_relay import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 

@@ -29,7 +29,7 @@ from overpush import (
 from overpush.background import Repeat
 from overpush.clock import monotonic
 from overpush.events import Event, ReceiptAcknowledged
-from overpush.outbox import OutboxRelay
+from overpush.outbox_relay import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.sms import SmsProvider
 

@@ -38,7 +38,7 @@ class Runtime:
     # Set after a commit that staged outbox events, so the relay publishes them at once.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     # Events this process committed, handed straight to its running outbox relay, which
-    # publishes them without reading them back (None: no relay runs here; overpush.outbox).
+    # publishes them without reading them back (None: no relay runs here; overpush.outbox_relay).
     outbox_handoff: list[Event] | None = None
     # Group commit for the intake: requests that arrive together share one transaction.
     intake: Batcher[Any, Any] = field(default_factory=lambda: Batcher(INTAKE_BATCH))

@@ -21,7 +21,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from overpush.db import alembic_config, make_engine, migrate
 from overpush.models import Base, OutboxEvent
-from overpush.outbox import OutboxRelay
+from overpush.outbox_relay import OutboxRelay
 from overpush.settings import Settings
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.engine import Connection

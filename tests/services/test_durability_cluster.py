@@ -23,7 +23,7 @@ from overpush.db import migrate
 from overpush.delivery.dispatch import RECOVER_AFTER
 from overpush.events import Event, MessageAccepted
 from overpush.models import App, Delivery, Message, OutboxEvent, User
-from overpush.outbox import OutboxRelay
+from overpush.outbox_relay import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import select, text, update

@@ -13,7 +13,7 @@ from overpush.clock import FixedClock
 from overpush.db import migrate
 from overpush.events import Event, MessageAccepted
 from overpush.models import OutboxEvent
-from overpush.outbox import OutboxRelay
+from overpush.outbox_relay import OutboxRelay
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from overpush.bus import Unroutable
-from overpush.outbox import MAX_BACKOFF, RETRY_CAP, retry_delay, row_delay
+from overpush.outbox_relay import MAX_BACKOFF, RETRY_CAP, retry_delay, row_delay
 
 
 def test_the_delay_doubles_per_attempt() -> None:
