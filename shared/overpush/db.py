@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy import Insert, Table, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -43,6 +45,19 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncE
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     pool_liveness.install(engine.sync_engine)
     return engine
+
+
+@asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for a lone read: on PostgreSQL each statement is its own transaction,
+    which spares the BEGIN and the ROLLBACK a session wraps around it (two round trips);
+    on SQLite a transaction as usual."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            async with conn.begin():
+                yield conn
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from overpush.db import insert_ignore, make_engine, migrate
+from overpush.db import autocommit, insert_ignore, make_engine, migrate
 from overpush.models import Base, ProcessedEvent
 from overpush.quota import reserve
 from overpush.runtime import Runtime
 from overpush.settings import Settings
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 
@@ -171,3 +171,16 @@ async def test_message_and_delivery_ids_are_never_reused(runtime: Runtime) -> No
         await s.execute(delete(Message))
     second = await new_pair()
     assert second[0] > first[0] and second[1] > first[1]
+
+
+async def test_autocommit_runs_lone_reads_on_either_database(rt: Runtime) -> None:
+    """On PostgreSQL each statement is a transaction of its own (no BEGIN/ROLLBACK round
+    trips around a lone read); on SQLite the connection is in a transaction as usual."""
+    async with autocommit(rt.engine) as conn:
+        assert await conn.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+        if rt.engine.dialect.name == "postgresql":
+            first = await conn.scalar(text("SELECT pg_current_xact_id()::text"))
+            second = await conn.scalar(text("SELECT pg_current_xact_id()::text"))
+            assert first != second
+        else:
+            assert conn.in_transaction()

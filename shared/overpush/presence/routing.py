@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from overpush.db import table_of
+from overpush.db import autocommit, table_of
 from overpush.events import DevicesNudged, Event
 from overpush.models import ApiInstance, DevicePresence
 from overpush.runtime import Runtime
@@ -82,7 +82,8 @@ _HOLDERS = (select(_P.c.device, _P.c.instance, _I.c.expires_at)
             .where(_P.c.device.in_(bindparam("ids", expanding=True))))
 
 
-async def holders(session: AsyncSession, device_ids: Sequence[str]) -> dict[str, Holder]:
+async def holders(session: AsyncSession | AsyncConnection, device_ids: Sequence[str]
+                  ) -> dict[str, Holder]:
     """The presence rows of these devices, with their instance's expiry."""
     found: dict[str, Holder] = {}
     ids = sorted(set(device_ids))
@@ -98,8 +99,8 @@ async def routed(rt: Runtime, event: DevicesNudged) -> list[DevicesNudged]:
         # One process holds every connection (or the sender chose the instance already).
         return [event]
     try:
-        async with rt.sessions() as session:
-            found = await holders(session, event.device_ids)
+        async with autocommit(rt.engine) as conn:
+            found = await holders(conn, event.device_ids)
     except Exception:
         log.warning("device presence unknown (lookup failed); sending %r to every api "
                     "instance", event.frame, exc_info=True)
