@@ -98,18 +98,16 @@ async def queue_messages(session: AsyncSession, rt: Runtime, message_ids: list[i
         _FRESH_WITH_DEVICES if rt.settings.is_sqlite else _FRESH_WITH_DEVICES_LOCKED,
         {"ids": message_ids})).all()
     fresh, devices = split(joined)
+    targets = {t.id: t for ts in devices.values() for t in ts}
     rows = await queue_rows(session, rt, fresh, devices, now)
     if rows:
         await session.execute(_QUEUE.on(session), rows)
         # Issue 17 §6: each queued delivery's status, in this transaction.
-        await delivery_status.queued(session, fresh, rows,
-                                     {t.id: t for ts in devices.values() for t in ts}, now)
+        await delivery_status.queued(session, fresh, rows, targets, now)
     if fresh:
         await session.execute(_DISPATCHED, {"ids": [m.id for m in fresh], "now": now})
     for m in fresh:
         rt.metrics.latency.observe(max((now - m.created_at).total_seconds(), 0))
-    targets = {r.device_id: Target(r.device_id, r.public_id, r.name, r.os)
-               for r in joined if r.device_id is not None}
     tokened = {r.device_id for r in joined if r.has_token}
     priority = {m.id: m.priority for m in fresh}
     return Queued([(targets[q["device_id"]], q["message_id"], priority[q["message_id"]],
