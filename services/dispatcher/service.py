@@ -82,8 +82,9 @@ class DispatcherService:
         assert rt is not None
         async with rt.sessions() as session:
             async with session.begin():
-                await dispatch.queue_messages(session, rt, message_ids)
-                queued = await pushes.of_messages(session, rt, message_ids)
+                queued = pushes.nudges(await dispatch.queue_messages(session, rt, message_ids))
+                if queued is None:  # a phone, a browser's push subscription, a redelivery
+                    queued = await pushes.of_messages(session, rt, message_ids)
             # Committed, and the connection is back in the pool. Push before leaving the
             # session: AsyncSession's exit closes it in a task of its own, and waiting for
             # that put the transactions queued for the connection (the quota service's, the

@@ -1,13 +1,16 @@
 """The dispatcher reads the messages to queue and their recipients' devices as one joined
 result (a row per message and device, one without a device for a user who has none);
-`split` turns it back into the messages, each once, and each user's devices, oldest first."""
+`split` turns it back into the messages, each once, and each user's devices, oldest first.
+What it queued needs no second query when every row only nudges (`nudges`)."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from overpush.delivery.dispatch import split
+from overpush.delivery.dispatch import Queued, split
 from overpush.delivery.fanout import Target
+from overpush.delivery.push import Push
+from overpush.delivery.pushes import nudges
 
 
 class Row(NamedTuple):  # the columns split reads, as the query names them
@@ -41,3 +44,20 @@ def test_messages_once_and_each_users_devices_once_in_order() -> None:
 
 def test_nothing_to_queue() -> None:
     assert split([]) == ([], {})
+
+
+DESKTOP, IPHONE = Target(1, "pub1", "laptop", "O"), Target(2, "pub2", "phone", "I")
+
+
+def test_rows_only_for_nudge_channels_are_pushed_without_a_query() -> None:
+    # A desktop's WebSocket; a desktop with a push subscription and a message that must show
+    # nothing (priority -2: Web Push cannot be silent, so it is nudged only).
+    queued = Queued([(DESKTOP, 10, 0, False), (DESKTOP, 11, -2, True)], all_fresh=True)
+    assert nudges(queued) == [Push(DESKTOP, 10, 0), Push(DESKTOP, 11, -2)]
+    assert nudges(Queued([], all_fresh=True)) == []
+
+
+def test_the_query_is_needed_for_content_or_for_rows_queued_before() -> None:
+    assert nudges(Queued([(DESKTOP, 10, 0, True)], all_fresh=True)) is None  # Web Push
+    assert nudges(Queued([(IPHONE, 10, 0, True)], all_fresh=True)) is None  # APNs
+    assert nudges(Queued([(DESKTOP, 10, 0, False)], all_fresh=False)) is None  # redelivered

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,8 @@ _IDS: BindParameter[int] = bindparam("ids", expanding=True)
 # and one without a device for a user who has none: one query where there were two.
 _FRESH_WITH_DEVICES = select(
     _M.c.id, _M.c.user_id, _M.c.devices, _M.c.created_at, _M.c.app_id, _M.c.request_id,
-    _M.c.status_callback, _D.c.id.label("device_id"), _D.c.public_id, _D.c.name, _D.c.os,
+    _M.c.status_callback, _M.c.priority, _D.c.id.label("device_id"), _D.c.public_id,
+    _D.c.name, _D.c.os, _D.c.push_token.is_not(None).label("has_token"),
 ).outerjoin(_D, (_D.c.user_id == _M.c.user_id) & _D.c.enabled) \
     .where(_M.c.id.in_(_IDS), _M.c.dispatched_at.is_(None)).order_by(_M.c.id, _D.c.id)
 # PostgreSQL: lock the message rows only (a redelivered event waits for the first).
@@ -76,25 +78,41 @@ async def queue_rows(session: AsyncSession, rt: Runtime, messages: Sequence[Any]
             if (m.user_id, t.os) not in unlicensed]
 
 
-async def queue_messages(session: AsyncSession, rt: Runtime, message_ids: list[int]) -> None:
+@dataclass(frozen=True)
+class Queued:
+    """What one dispatch queued: each new row's device, message id, the message's priority
+    and whether the device has a push token; `all_fresh` when every message asked for was
+    queued just now (none by an earlier delivery of the same event)."""
+
+    rows: list[tuple[Target, int, int, bool]]
+    all_fresh: bool
+
+
+async def queue_messages(session: AsyncSession, rt: Runtime, message_ids: list[int]) -> Queued:
     """Queue the messages not dispatched yet on their recipients' devices and mark them
     dispatched, in the caller's transaction. A message already dispatched is left alone, so
     a redelivered event queues nothing twice."""
     now = rt.clock.now()
     await lock_devices_for(session, rt, message_ids)
-    fresh, devices = split((await session.execute(
+    joined = (await session.execute(
         _FRESH_WITH_DEVICES if rt.settings.is_sqlite else _FRESH_WITH_DEVICES_LOCKED,
-        {"ids": message_ids})).all())
+        {"ids": message_ids})).all()
+    fresh, devices = split(joined)
+    targets = {t.id: t for ts in devices.values() for t in ts}
     rows = await queue_rows(session, rt, fresh, devices, now)
     if rows:
         await session.execute(_QUEUE.on(session), rows)
         # Issue 17 §6: each queued delivery's status, in this transaction.
-        await delivery_status.queued(session, fresh, rows,
-                                     {t.id: t for ts in devices.values() for t in ts}, now)
+        await delivery_status.queued(session, fresh, rows, targets, now)
     if fresh:
         await session.execute(_DISPATCHED, {"ids": [m.id for m in fresh], "now": now})
     for m in fresh:
         rt.metrics.latency.observe(max((now - m.created_at).total_seconds(), 0))
+    tokened = {r.device_id for r in joined if r.has_token}
+    priority = {m.id: m.priority for m in fresh}
+    return Queued([(targets[q["device_id"]], q["message_id"], priority[q["message_id"]],
+                    q["device_id"] in tokened) for q in rows],
+                  all_fresh=len(fresh) == len(set(message_ids)))
 
 
 async def undispatched(rt: Runtime, after: int) -> list[int]:

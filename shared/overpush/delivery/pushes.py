@@ -12,6 +12,7 @@ from overpush import platforms, receipts
 from overpush.attachments import attachment_url
 from overpush.clock import unix
 from overpush.delivery.alerting import Prefs, decide
+from overpush.delivery.dispatch import Queued
 from overpush.delivery.fanout import Target
 from overpush.delivery.push import PhoneMessage, Push
 from overpush.models import App, Attachment, Delivery, Device, Message, User
@@ -50,6 +51,21 @@ async def of_messages(session: AsyncSession, rt: Runtime, message_ids: Sequence[
     """A push for every queued row of these messages (a redelivered MessageAccepted must
     still wake the devices, so not only the rows queued just now)."""
     return await _load(session, rt, _OF_MESSAGES, {"messages": list(message_ids)})
+
+
+def nudges(queued: Queued) -> list[Push] | None:
+    """The pushes for what a dispatch just queued, when every row goes to a nudge channel (a
+    desktop's WebSocket, a browser page without a push subscription): a nudge needs only the
+    device and the message's id and priority, which the dispatcher has in hand, so the query
+    of `of_messages` is spared. None when a row needs the message's content, or a message
+    was queued by an earlier delivery of the event: `of_messages` reads those."""
+    if not queued.all_fresh:
+        return None
+    if any(_carries(target.os, "" if has_token else None, priority)
+           for target, _, priority, has_token in queued.rows):
+        return None
+    return [Push(target, message_id, priority)
+            for target, message_id, priority, _ in queued.rows]
 
 
 async def of_deliveries(session: AsyncSession, rt: Runtime, delivery_ids: Sequence[int]
