@@ -15,11 +15,23 @@ from overpush.delivery.realert import requeue
 from overpush.events import Event, MessageAccepted, ReceiptsRetryDue
 from overpush.mailer import make_mailer
 from overpush.runtime import Runtime
+from overpush.settings import Settings
 
 from services.dispatcher.providers.base import Provider
 from services.dispatcher.retries import RetryLoop
 
 log = logging.getLogger(__name__)
+
+
+def consumer_concurrency(settings: Settings) -> int:
+    """Events handled at once. Each holds a pooled connection while it runs, and on PostgreSQL
+    a connection past the pool's size is opened for it and closed when it comes back (a
+    server backend started and a statement cache filled per batch, under load): so no more
+    than the pool keeps, less one each for the retry and retention loops. SQLite's one
+    connection a process makes handlers queue for it anyway."""
+    if settings.is_sqlite:
+        return 32
+    return max(1, min(32, settings.db_pool_size - 2))
 
 
 class DispatcherService:
@@ -49,7 +61,7 @@ class DispatcherService:
             loop.start()
         await self._recover(rt)
         await rt.bus.subscribe("dispatcher", [MessageAccepted, ReceiptsRetryDue], self.handle,
-                               concurrency=32)
+                               concurrency=consumer_concurrency(rt.settings))
 
     async def stop(self) -> None:
         for loop in self._loops:
