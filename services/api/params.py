@@ -43,14 +43,26 @@ class Params(Mapping[str, str | None]):
         self.raw.setdefault(key, []).append(text)
 
     def __getitem__(self, key: str) -> str | None:
-        vals = [v for v in self.raw[key] if v != ""]
-        return ",".join(vals) if vals else ""
+        return _joined(self.raw[key])
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        # Mapping's get goes through a KeyError for every absent key, and a send asks for
+        # some thirty keys of which it has a handful.
+        values = self.raw.get(key)
+        return default if values is None else _joined(values)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.raw)
 
     def __len__(self) -> int:
         return len(self.raw)
+
+
+def _joined(values: list[str]) -> str:
+    """Repeated values joined with commas, empty ones left out."""
+    if len(values) == 1:
+        return values[0]
+    return ",".join(v for v in values if v != "")
 
 
 URLENCODED = "application/x-www-form-urlencoded"
