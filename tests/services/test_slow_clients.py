@@ -67,6 +67,25 @@ async def test_idle_slow_head_and_slow_body_are_closed(
             writer.close()
 
 
+async def test_a_slow_head_or_body_after_a_first_request_is_closed_too(
+    server: Runner, settings: Settings,
+) -> None:
+    """The timers are armed when a read ends with a head or a body unfinished, for every
+    request of a keep-alive connection, not only the first."""
+    host, port = settings.http_host, settings.http_port
+    for rest, trickle in ((b"GET /healthz HTTP/1.1\r\n", b"X-A: b\r\n"),
+                          (b"POST /1/messages.json HTTP/1.1\r\nHost: x\r\n"
+                           b"Content-Length: 100000\r\n\r\n", b"a")):
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+            writer.write(rest)
+            assert await _closed_by_server(reader, trickle, writer)
+        finally:
+            writer.close()
+
+
 async def test_the_per_client_cap_refuses_new_connections_only(
     server: Runner, settings: Settings,
 ) -> None:
