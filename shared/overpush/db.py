@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 
 from overpush import pool_liveness, sqlite_inline
 from overpush.models import Base
+
+S = TypeVar("S")  # a statement
 
 
 def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
@@ -93,26 +95,30 @@ def dialect_of(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
-
 def table_of(model: Any) -> Table:
     """A mapped class's table, for prebuilt Core statements (plain columns, no ORM state)."""
     return cast(Table, model.__table__)
 
 
-class InsertIgnore:
-    """`insert_ignore` built once per dialect, for hot paths: run it with the rows as
-    parameters, `await session.execute(STMT.on(session), rows)`. Building a statement costs
-    more than running a prebuilt one (about 150 against 80 µs here)."""
+class PerDialect(Generic[S]):
+    """A statement built once for each database, for hot paths: run `STMT.on(session)`.
+    Building a statement costs more than running a prebuilt one (about 150 against 80 µs
+    here). `build` gets the dialect's module (its `insert` knows ON CONFLICT)."""
+
+    def __init__(self, build: Callable[[Any], S]) -> None:
+        self._stmts: dict[str, S] = {"postgresql": build(postgresql), "sqlite": build(sqlite)}
+
+    def on(self, session: AsyncSession) -> S:
+        return self._stmts[dialect_of(session)]
+
+
+class InsertIgnore(PerDialect[Insert]):
+    """`insert_ignore` built once per dialect: `await session.execute(STMT.on(session), rows)`."""
 
     def __init__(self, model: Any, index: list[str]) -> None:
         table = table_of(model)
-        self._stmts: dict[str, Insert] = {
-            "postgresql": postgresql.insert(table).on_conflict_do_nothing(index_elements=index),
-            "sqlite": sqlite.insert(table).on_conflict_do_nothing(index_elements=index),
-        }
-
-    def on(self, session: AsyncSession) -> Insert:
-        return self._stmts[dialect_of(session)]
+        super().__init__(
+            lambda dialect: dialect.insert(table).on_conflict_do_nothing(index_elements=index))
 
 
 def alembic_config(url: str) -> Config:

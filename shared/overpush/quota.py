@@ -14,10 +14,9 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from overpush.db import InsertIgnore, dialect_of, insert_ignore, table_of
+from overpush.db import InsertIgnore, PerDialect, insert_ignore, table_of
 from overpush.models import App, AppCapacity, AppUsage, DailyUsage
 
 CENTRAL = ZoneInfo("America/Chicago")
@@ -66,6 +65,7 @@ _TAKE = (
     .returning(_U.c.used)
 )
 
+
 def _take_upsert(dialect: Any) -> Any:
     """Create the month's usage row with `n` taken, or add `n` to it if they fit: one
     statement for the usual admission. No row comes back when they do not fit."""
@@ -78,7 +78,7 @@ def _take_upsert(dialect: Any) -> Any:
     ).returning(_U.c.used)
 
 
-_TAKE_UPSERT = {"postgresql": _take_upsert(postgresql), "sqlite": _take_upsert(sqlite)}
+_TAKE_UPSERT = PerDialect(_take_upsert)
 _C = table_of(AppCapacity)
 _PURCHASED = select(_C.c.remaining).where(_C.c.app_id == bindparam("app_id"))
 # An application's purchased capacity left, as a column of a query on applications.
@@ -92,7 +92,7 @@ async def _take_if_fits(session: AsyncSession, app_id: int, period: str, n: int,
     the usage row until commit); the count used after, or None when nothing was taken."""
     if n <= limit:  # the row may be created with `n` taken
         taken: int | None = await session.scalar(
-            _TAKE_UPSERT[dialect_of(session)],
+            _TAKE_UPSERT.on(session),
             {"b_app": app_id, "b_period": period, "n": n, "limit": limit})
         return taken
     # More than the whole allowance: nothing is taken, but the row must exist for `reserve`
@@ -246,12 +246,12 @@ def _count_day(dialect: Any) -> Any:
                                       set_={"messages": _D.c.messages + stmt.excluded.messages})
 
 
-_COUNT_DAY = {"postgresql": _count_day(postgresql), "sqlite": _count_day(sqlite)}
+_COUNT_DAY = PerDialect(_count_day)
 
 
 async def count_daily(session: AsyncSession, app_id: int, now: datetime, n: int) -> None:
     """Add `n` messages to the application's count for `now`'s day, in the caller's
     transaction."""
     day = now.astimezone(CENTRAL).date()
-    await session.execute(_COUNT_DAY[dialect_of(session)],
+    await session.execute(_COUNT_DAY.on(session),
                           {"app_id": app_id, "day": day, "messages": n})

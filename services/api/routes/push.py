@@ -122,7 +122,6 @@ class PushEndpoint:
                 if not live and self._live.get(user_id) is live:
                     del self._live[user_id]
 
-
     async def _log_in(self, receive: Receive, send: Send) -> Who:
         """The device and user of the connection's log-in frame; None (the connection answered
         and closed) if there is none in time or it is not good. A method of its own so that

@@ -61,7 +61,7 @@ def nudges(queued: Queued) -> list[Push] | None:
     was queued by an earlier delivery of the event: `of_messages` reads those."""
     if not queued.all_fresh:
         return None
-    if any(_carries(target.os, "" if has_token else None, priority)
+    if any(_carries(target.os, has_token, priority)
            for target, _, priority, has_token in queued.rows):
         return None
     return [Push(target, message_id, priority)
@@ -91,14 +91,14 @@ async def _load(session: AsyncSession, rt: Runtime, query: Select[*tuple[Any, ..
     now = rt.clock.now()
     # Plain columns, not entities: no identity map or instance per row on this hot path.
     rows = (await session.execute(query, params)).all()
-    carried = {r.device_id for r in rows if _carries(r.os, r.push_token, r.priority)}
+    carried = {r.device_id for r in rows if _carries(r.os, r.push_token is not None, r.priority)}
     badges = await _waiting(session, list(carried))
     emergencies = await receipts.of_messages(session, sorted(
         {r.message_id for r in rows if r.device_id in carried and r.priority == 2}))
     pushes: list[Push] = []
     for r in rows:
         target = Target(r.device_id, r.public_id, r.name, r.os)
-        if not _carries(r.os, r.push_token, r.priority):
+        if not _carries(r.os, r.push_token is not None, r.priority):
             pushes.append(Push(target, r.message_id, r.priority))
             continue
         if not (r.enabled and r.push_token):
@@ -123,10 +123,10 @@ async def _load(session: AsyncSession, rt: Runtime, query: Select[*tuple[Any, ..
     return pushes
 
 
-def _carries(os: str, token: str | None, priority: int) -> bool:
+def _carries(os: str, has_token: bool, priority: int) -> bool:
     """Whether the device's channel carries the message itself (a phone push); a message
     that must show nothing (priority -2) only nudges where silent pushes are not allowed."""
-    channel = platforms.channel_for(os, token is not None)
+    channel = platforms.channel_for(os, has_token)
     return channel is not None and channel.payload and (priority > -2 or channel.silent)
 
 
