@@ -11,7 +11,8 @@ What that trades: while SQLite works, nothing else on the loop runs. That is mic
 this service's statements, milliseconds for a group send's INSERT or a WAL checkpoint, and
 at worst the time another process (the `overpush` CLI) holds the write lock, which it does
 only for its own short transactions. Commits yield to the loop once, so a long run of
-transactions never starves the WebSockets.
+transactions never starves the WebSockets. WAL checkpoints, the one slow part of a commit, run
+on a thread of their own (sqlite_checkpoint).
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ from typing import Any
 
 import aiosqlite
 
+from overpush import sqlite_checkpoint
+
 ITER_CHUNK_SIZE = 64
 
 
 class InlineConnection(aiosqlite.Connection):
+    checkpointer: sqlite_checkpoint.Checkpointer | None = None
+
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
@@ -34,7 +39,15 @@ class InlineConnection(aiosqlite.Connection):
 
     async def commit(self) -> None:
         self._conn.commit()
+        if self.checkpointer is not None:
+            self.checkpointer.committed()
         await asyncio.sleep(0)
+
+    async def close(self) -> None:
+        await super().close()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+            self.checkpointer = None
 
 
 async def connect(database: str, timeout: float) -> InlineConnection:
@@ -48,4 +61,7 @@ async def connect(database: str, timeout: float) -> InlineConnection:
     ), ITER_CHUNK_SIZE)
     conn._thread.daemon = True  # as SQLAlchemy does for aiosqlite: never blocks exit
     await conn
+    if sqlite_checkpoint.applies_to(database):
+        conn._conn.execute(f"PRAGMA wal_autocheckpoint={sqlite_checkpoint.BACKSTOP_PAGES}")
+        conn.checkpointer = sqlite_checkpoint.Checkpointer(database)
     return conn

@@ -1,13 +1,16 @@
 """SQLite on the event loop's thread (overpush.sqlite_inline): where statements run, that a
-long run of transactions still lets other tasks in, and that closing leaves no thread."""
+long run of transactions still lets other tasks in, that checkpoints happen on a thread of
+their own, and that closing leaves no thread."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from pathlib import Path
 
 from overpush.db import make_engine
+from overpush.sqlite_checkpoint import BACKSTOP_PAGES
 from overpush.sqlite_inline import InlineConnection
 from sqlalchemy import text
 
@@ -63,3 +66,43 @@ async def test_disposing_the_engine_ends_the_connection_thread(tmp_path: Path) -
             break
         await asyncio.sleep(0.01)
     assert not set(threading.enumerate()) - before
+
+
+async def test_a_thread_copies_the_log_back_into_the_database_file(tmp_path: Path) -> None:
+    """WAL checkpoints run on the checkpoint thread (overpush.sqlite_checkpoint), not in the
+    loop's commits: after 200 transactions (~1,000 pages of log, where the loop's connection
+    would not checkpoint below its backstop), the database file by itself holds every row;
+    and the log starts again from its beginning, so three such rounds leave it no longer
+    than one did."""
+    db = tmp_path / "x.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+
+    def wal_size() -> int:
+        return Path(f"{db}-wal").stat().st_size
+
+    def copied() -> int:
+        # The database file alone, without its log: what checkpoints have copied into it.
+        (tmp_path / "alone.db").write_bytes(db.read_bytes())
+        with sqlite3.connect(tmp_path / "alone.db") as alone:
+            n: int = alone.execute("SELECT count(*) FROM t").fetchone()[0]
+        return n
+
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (n INTEGER, pad BLOB)"))
+        sizes = []
+        for round_ in range(1, 4):
+            for n in range(200):
+                async with engine.begin() as conn:
+                    await conn.execute(text("INSERT INTO t VALUES (:n, randomblob(16000))"),
+                                       {"n": n})
+            assert "sqlite-checkpoint" in {t.name for t in threading.enumerate()}
+            for _ in range(300):
+                if copied() == 200 * round_:
+                    break
+                await asyncio.sleep(0.01)
+            assert copied() == 200 * round_
+            sizes.append(wal_size())
+        assert sizes[2] <= sizes[0] * 1.1 < BACKSTOP_PAGES * 4096, sizes
+    finally:
+        await engine.dispose()

@@ -13,11 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
+from overpush import groups
 from overpush.errors import ApiError, E
 from overpush.intake.accept import Accepted, accept
 from overpush.intake.validate import parse_message
 from overpush.logs import JsonFormatter
-from overpush.models import Message, Receipt
+from overpush.models import Device, Message, Receipt, ReceiptMessage, User
 from overpush.runtime import Runtime
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -134,3 +135,48 @@ async def test_a_request_that_breaks_the_batch_fails_alone(
     async with rt.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Message)) == 5
         assert await s.scalar(select(func.count()).select_from(Receipt)) == 2
+
+
+@pytest.mark.timeout(120)
+async def test_each_request_gets_its_own_message_ids(server: Runner) -> None:
+    """Message ids come back from one multi-row INSERT for the whole batch (on SQLite sorted
+    by the caller, not by SQLAlchemy): each request's ids are rows of its own, one per
+    recipient, and an emergency receipt pairs each id with that row's recipient."""
+    rt = server.rt
+    owner = await make_user(rt)
+    token = await make_app(rt, owner)
+    members = [await make_user(rt) for _ in range(3)]
+    async with rt.sessions() as s, s.begin():
+        owner_id = await s.scalar(select(User.id).where(User.user_key == owner.user_key))
+        for m in members:  # each can receive: a desktop device apiece
+            uid = await s.scalar(select(User.id).where(User.user_key == m.user_key))
+            s.add(Device(public_id=uuid.uuid4().hex, user_id=uid, name="desk", os="O",
+                         created_at=rt.clock.now()))
+    assert owner_id is not None
+    keys = [await groups.create(rt, owner_id, f"group {n}") for n in range(2)]
+    for key, order in zip(keys, ([0, 1, 2], [2, 0]), strict=True):
+        for i in order:
+            await groups.add_member(rt, owner_id, key, members[i].user_key, None, None)
+    emergency = {"priority": "2", "retry": "30", "expire": "60"}
+    sends = [(keys[0], emergency), (members[1].user_key, {}), (keys[1], emergency),
+             (members[0].user_key, {})]
+    drafts = [parse_message({"token": token, "user": to, "message": "m", "title": f"r{n}",
+                             **extra}) for n, (to, extra) in enumerate(sends)]
+    before = batches(rt)
+    outcomes = await asyncio.gather(*(accept(rt, d, str(uuid.uuid4())) for d in drafts))
+    assert since(before, rt) == (1, len(drafts), 0)
+    async with rt.sessions() as s:
+        for n, outcome in enumerate(outcomes):
+            assert isinstance(outcome, Accepted)
+            rows = (await s.execute(select(Message.id, Message.title, Message.user_id)
+                                    .where(Message.id.in_(outcome.message_ids)))).all()
+            assert sorted(r.id for r in rows) == sorted(outcome.message_ids)
+            assert {r.title for r in rows} == {f"r{n}"}
+            assert len({r.user_id for r in rows}) == len(rows) == [3, 1, 2, 1][n]
+            if outcome.receipt:
+                paired = (await s.execute(
+                    select(ReceiptMessage.user_id, Message.user_id)
+                    .join(Message, Message.id == ReceiptMessage.message_id)
+                    .where(ReceiptMessage.message_id.in_(outcome.message_ids)))).all()
+                assert len(paired) == len(rows)
+                assert all(a == b for a, b in paired)

@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from overpush import outbox, receipts
-from overpush.db import table_of
+from overpush.db import PerDialect, table_of
 from overpush.errors import ApiError, E
 from overpush.events import MessageAccepted
 from overpush.intake.duplicates import answer_dups, claim_keys, release_refused
@@ -33,8 +34,15 @@ log = logging.getLogger(__name__)
 
 _M = table_of(Message)
 # Core, not the ORM's bulk INSERT: the same multi-row INSERT ... RETURNING without its
-# per-batch statement building.
-_INSERT_MESSAGES = insert(_M).returning(_M.c.id, sort_by_parameter_order=True)
+# per-batch statement building. Which id is whose: a multi-row INSERT gives its rows ids in
+# the order of its parameters, ascending, so the returned ids sorted are in parameter order.
+# On PostgreSQL SQLAlchemy makes sure of that order itself (INSERT ... SELECT ... ORDER BY).
+# On SQLite it would not batch an ordered RETURNING at all (SQLite promises nothing about the
+# order of the rows RETURNING gives back) and ran one INSERT a row; but there each row's id is
+# one past the largest ever given (AUTOINCREMENT) while the one writer holds the lock, so
+# sorting the unordered answer is enough.
+_INSERT_MESSAGES = PerDialect(lambda dialect: insert(_M).returning(
+    _M.c.id, sort_by_parameter_order=dialect is postgresql))
 
 
 async def commit(rt: Runtime, take: Callable[[], list[Request]]) -> list[Outcome]:
@@ -158,7 +166,7 @@ async def _write(session: AsyncSession, rt: Runtime, plans: list[Plan],
             for r in plan.recipients
         ]
     # One multi-row INSERT ... RETURNING (no ORM objects): a group send makes 1,000s.
-    ids = iter((await session.scalars(_INSERT_MESSAGES, rows)).all())
+    ids = iter(sorted((await session.scalars(_INSERT_MESSAGES.on(session), rows)).all()))
     for plan in plans:
         plan.message_ids = [next(ids) for _ in plan.recipients]
         draft = plan.request.draft
