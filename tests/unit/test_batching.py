@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import pytest
 from overpush.batching import Batcher, expected
-from overpush.runtime import INTAKE_LINGER, Runtime
-from overpush.settings import Settings
 
 
 class Recorder:
@@ -125,17 +122,3 @@ async def test_without_a_linger_items_a_moment_apart_are_not_waited_for() -> Non
 
     assert await asyncio.gather(batcher.submit("d", run), later("e")) == ["D", "E"]
     assert run.batches == [["a", "b", "c"], ["d"], ["e"]]
-
-
-async def test_the_intake_lingers_on_postgresql_only(tmp_path: Path) -> None:
-    """On SQLite a batch waits for the process's one connection anyway."""
-    pg = Runtime.build(Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1/none",
-                                bus_url="memory://"))
-    lite = Runtime.build(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/o.db",
-                                  bus_url="memory://"))
-    try:
-        assert pg.intake.linger == INTAKE_LINGER > 0
-        assert lite.intake.linger == 0
-    finally:
-        await pg.engine.dispose()
-        await lite.engine.dispose()
