@@ -137,8 +137,11 @@ class OutboxRelay(Background):
                 # would hammer a broker that is down); they go out with the next attempt.
                 await asyncio.sleep(backoff)
             else:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for runs the wait in a
+                # task of its own, one more hop between a commit and its event's dispatch.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(rt.outbox_wakeup.wait(), timeout=self._timeout())
+                    async with asyncio.timeout(self._timeout()):
+                        await rt.outbox_wakeup.wait()
             woken = rt.outbox_wakeup.is_set()
             rt.outbox_wakeup.clear()
             try:

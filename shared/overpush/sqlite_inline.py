@@ -8,11 +8,11 @@ through sqlite3 directly, and the single-machine process spent most of its time 
 hand-offs. So the calls run inline instead.
 
 What that trades: while SQLite works, nothing else on the loop runs. That is microseconds for
-this service's statements, milliseconds for a group send's INSERT or a WAL checkpoint, and
-at worst the time another process (the `overpush` CLI) holds the write lock, which it does
-only for its own short transactions. Commits yield to the loop once, so a long run of
-transactions never starves the WebSockets. WAL checkpoints, the one slow part of a commit, run
-on a thread of their own (sqlite_checkpoint).
+this service's statements, milliseconds for a group send's INSERT, and at worst the time
+another process (the `overpush` CLI) holds the write lock, which it does only for its own
+short transactions. WAL checkpoints, once the one slow part of a commit, run on a thread of
+their own (sqlite_checkpoint). A commit yields to the loop when the loop has run nothing else
+for `YIELD_AFTER`, so a long run of transactions never starves the WebSockets.
 """
 
 from __future__ import annotations
@@ -29,8 +29,16 @@ from overpush import sqlite_checkpoint
 ITER_CHUNK_SIZE = 64
 
 
+# A commit yields to the loop when the loop has not run anything else for this long. Yielding
+# at every commit put whatever was ready (an HTTP answer, a session's close) between the
+# dispatcher's commit and its nudge; a long run of transactions still yields this often.
+YIELD_AFTER = 0.002
+
+
 class InlineConnection(aiosqlite.Connection):
     checkpointer: sqlite_checkpoint.Checkpointer | None = None
+    _ticked_at = 0.0  # when the loop last ran our tick (it was free to run others then)
+    _tick_due = False
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
@@ -41,7 +49,16 @@ class InlineConnection(aiosqlite.Connection):
         self._conn.commit()
         if self.checkpointer is not None:
             self.checkpointer.committed()
-        await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._ticked_at >= YIELD_AFTER:
+            await asyncio.sleep(0)
+        if not self._tick_due:
+            self._tick_due = True
+            loop.call_soon(self._tick, loop)
+
+    def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._ticked_at = loop.time()
+        self._tick_due = False
 
     async def close(self) -> None:
         await super().close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from overpush.db import make_engine
 from overpush.sqlite_checkpoint import BACKSTOP_PAGES
-from overpush.sqlite_inline import InlineConnection
+from overpush.sqlite_inline import YIELD_AFTER, InlineConnection
 from sqlalchemy import text
 
 
@@ -31,26 +31,38 @@ async def test_statements_run_on_the_loop_thread(tmp_path: Path) -> None:
 
 
 async def test_back_to_back_transactions_let_other_tasks_run(tmp_path: Path) -> None:
+    """No statement yields on SQLite, so a run of transactions must: a commit yields once the
+    loop has run nothing else for YIELD_AFTER. Over 0.3 s of back-to-back transactions the
+    other task runs again and again, never kept waiting for much longer than that."""
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/x.db")
-    ticks = 0
+    loop = asyncio.get_running_loop()
+    gaps: list[float] = []
 
     async def ticker() -> None:
-        nonlocal ticks
+        last = loop.time()
         while True:
-            ticks += 1
             await asyncio.sleep(0)
+            now = loop.time()
+            gaps.append(now - last)
+            last = now
 
     try:
         async with engine.begin() as conn:
             await conn.execute(text("CREATE TABLE t (n INTEGER)"))
         task = asyncio.create_task(ticker())
         await asyncio.sleep(0)
-        before = ticks
-        for n in range(50):  # no statement yields on SQLite: the transactions must
-            async with engine.begin() as conn:
+        gaps.clear()
+        n, until = 0, loop.time() + 0.3
+        async with engine.connect() as conn:  # one connection: only commits can yield
+            while loop.time() < until:
                 await conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
-        assert ticks - before >= 50
+                await conn.commit()
+                n += 1
         task.cancel()
+        assert YIELD_AFTER <= 0.01
+        assert len(gaps) >= 6  # at least once every 0.05 s
+        assert max(gaps) < 0.05  # YIELD_AFTER, and one transaction on a busy machine
+        assert n > len(gaps)  # and not at every commit
     finally:
         await engine.dispose()
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
@@ -51,7 +52,7 @@ async def commit(rt: Runtime, take: Callable[[], list[Request]]) -> list[Outcome
     own fails."""
     requests: list[Request] = []
     try:
-        async with rt.sessions() as session, session.begin():
+        async with _session(rt) as session, session.begin():
             # Hold a connection before taking the batch: on SQLite (one connection a process)
             # the requests that arrive while the dispatcher or the relay holds it join in.
             await session.connection()
@@ -64,6 +65,19 @@ async def commit(rt: Runtime, take: Callable[[], list[Request]]) -> list[Outcome
                     len(requests), exc_info=True)
         return [await _alone(rt, request) for request in requests]
     return _announce(rt, admitted, outcomes)
+
+
+@asynccontextmanager
+async def _session(rt: Runtime) -> AsyncIterator[AsyncSession]:
+    """A session closed in place: AsyncSession's own exit closes it in a task of its own
+    (shielded from cancellation), a hop that put the relay's and the dispatcher's work ahead
+    of the answers. After the commit the connection is already back in the pool, so the
+    close only forgets the session's objects; a batch task is cancelled only at shutdown."""
+    session = rt.sessions()
+    try:
+        yield session
+    finally:
+        await session.close()
 
 
 async def _alone(rt: Runtime, request: Request) -> Outcome:

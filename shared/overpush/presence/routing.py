@@ -117,7 +117,10 @@ async def publish(rt: Runtime, event: Event) -> None:
         await rt.bus.publish(event)
         return
     out = await routed(rt, event)
-    await asyncio.gather(*(rt.bus.publish(e) for e in out))
+    if len(out) == 1:  # the usual case, and in one process always: gather would make a task
+        await rt.bus.publish(out[0])
+    else:
+        await asyncio.gather(*(rt.bus.publish(e) for e in out))
     for e in out:
         rt.metrics.nudges_published.labels(
             "broadcast" if e.instance is None else "addressed").inc()
