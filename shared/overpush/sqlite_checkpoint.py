@@ -38,14 +38,13 @@ class Checkpointer:
         self._database = database
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._pending = False  # a commit since the last checkpoint started
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._thread.start()
 
     def committed(self) -> None:
-        """Called on the loop after each commit: an attribute test, and a lock once a round."""
-        if not self._pending:
-            self._pending = True
+        """Called on the loop after each commit: an attribute test (is_set takes no lock), and
+        a lock once a round."""
+        if not self._wake.is_set():
             self._wake.set()
 
     def stop(self) -> None:
@@ -63,7 +62,6 @@ class Checkpointer:
                 if self._stopping.wait(COALESCE):
                     return
                 self._wake.clear()
-                self._pending = False
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 except sqlite3.Error:  # a busy or locked file: the next commit tries again
