@@ -8,8 +8,11 @@ import itertools
 from dataclasses import dataclass, field
 
 import httpx
+from overpush.ids import device_id
+from overpush.models import Device, User
 from overpush.runtime import Runtime
 from PIL import Image
+from sqlalchemy import select
 
 from services.admin import accounts as admin
 from testkit.device import DesktopDevice
@@ -29,6 +32,18 @@ async def make_user(rt: Runtime, email: str | None = None) -> Account:
     email = email or f"user{next(_seq)}@example.com"
     out = await admin.create_user(rt, email, PASSWORD)
     return Account(out["email"], out["user_key"])
+
+
+async def with_device(rt: Runtime) -> Account:
+    """An account with one enabled device row and no client behind it: a recipient that
+    messages are queued for, for tests that read the database rather than download."""
+    acc = await make_user(rt)
+    async with rt.sessions() as session, session.begin():
+        uid = await session.scalar(select(User.id).where(User.user_key == acc.user_key))
+        assert uid is not None
+        session.add(Device(public_id=device_id(), user_id=uid, name="phone", os="O",
+                           enabled=True, created_at=rt.clock.now()))
+    return acc
 
 
 async def make_app(rt: Runtime, owner: Account, name: str = "Test app") -> str:

@@ -22,9 +22,8 @@ from sqlalchemy import func, select
 
 from tests.callback_receiver import Receiver
 from tests.checks import error_body
-from tests.factories import make_app, make_user, user_with_device
+from tests.factories import make_app, make_user, user_with_device, with_device
 from tests.services.receipts_helpers import START, clocked_server, fast
-from tests.services.test_receipts import with_device
 
 
 async def _messages_of(rt: Runtime, user_key: str) -> list[str]:

@@ -18,14 +18,14 @@ from overpush.errors import ApiError, E
 from overpush.intake.accept import Accepted, accept
 from overpush.intake.validate import parse_message
 from overpush.logs import JsonFormatter
-from overpush.models import Device, Message, Receipt, ReceiptMessage, User
+from overpush.models import Message, Receipt, ReceiptMessage, User
 from overpush.runtime import Runtime
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from services.admin import accounts as admin
 from services.runner import Runner
-from tests.factories import make_app, make_user, user_with_device
+from tests.factories import make_app, make_user, user_with_device, with_device
 
 
 def batches(rt: Runtime) -> tuple[int, int, int]:
@@ -145,13 +145,9 @@ async def test_each_request_gets_its_own_message_ids(server: Runner) -> None:
     rt = server.rt
     owner = await make_user(rt)
     token = await make_app(rt, owner)
-    members = [await make_user(rt) for _ in range(3)]
-    async with rt.sessions() as s, s.begin():
+    members = [await with_device(rt) for _ in range(3)]  # each can receive
+    async with rt.sessions() as s:
         owner_id = await s.scalar(select(User.id).where(User.user_key == owner.user_key))
-        for m in members:  # each can receive: a desktop device apiece
-            uid = await s.scalar(select(User.id).where(User.user_key == m.user_key))
-            s.add(Device(public_id=uuid.uuid4().hex, user_id=uid, name="desk", os="O",
-                         created_at=rt.clock.now()))
     assert owner_id is not None
     keys = [await groups.create(rt, owner_id, f"group {n}") for n in range(2)]
     for key, order in zip(keys, ([0, 1, 2], [2, 0]), strict=True):

@@ -18,9 +18,8 @@ from sqlalchemy import select
 
 from testkit.device import DesktopDevice
 from tests.checks import count, error_body
-from tests.factories import make_app, make_user
+from tests.factories import make_app, make_user, with_device
 from tests.services.receipts_helpers import START, clocked_server, fast
-from tests.services.test_receipts import with_device
 from tests.waiting import until
 
 

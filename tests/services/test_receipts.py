@@ -13,18 +13,15 @@ from overpush import receipt_callbacks, receipt_timer, receipts
 from overpush.clock import FixedClock
 from overpush.db import migrate
 from overpush.events import ReceiptsRetryDue, decode
-from overpush.ids import device_id
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
 from overpush.models import (
     Delivery,
-    Device,
     Message,
     OutboxEvent,
     Receipt,
     ReceiptCallback,
     ReceiptMessage,
-    User,
 )
 from overpush.runtime import Runtime
 from overpush.settings import Settings
@@ -32,7 +29,7 @@ from sqlalchemy import delete, func, select
 
 from testkit.device import DesktopDevice
 from tests.callback_receiver import Receiver
-from tests.factories import Account, make_app, make_user
+from tests.factories import Account, make_app, make_user, with_device
 from tests.services.receipts_helpers import START, clocked_server, fast
 
 
@@ -47,16 +44,6 @@ async def rt(settings: Settings) -> AsyncIterator[Runtime]:
 def clock_of(rt: Runtime) -> FixedClock:
     assert isinstance(rt.clock, FixedClock)
     return rt.clock
-
-
-async def with_device(rt: Runtime) -> Account:
-    acc = await make_user(rt)
-    async with rt.sessions() as session, session.begin():
-        uid = await session.scalar(select(User.id).where(User.user_key == acc.user_key))
-        assert uid is not None
-        session.add(Device(public_id=device_id(), user_id=uid, name="phone", os="O",
-                           enabled=True, created_at=rt.clock.now()))
-    return acc
 
 
 async def send(rt: Runtime, token: str, users: list[Account], **extra: str) -> str:

@@ -14,17 +14,16 @@ import pytest
 from overpush import scheduled_timer
 from overpush.clock import FixedClock, unix
 from overpush.db import migrate
-from overpush.ids import device_id
 from overpush.intake.accept import accept
 from overpush.intake.validate import parse_message
-from overpush.models import App, AppUsage, DedupKey, Device, Message, ScheduledMessage, User
+from overpush.models import App, AppUsage, DedupKey, Message, ScheduledMessage
 from overpush.runtime import Runtime
 from overpush.settings import Settings
 from sqlalchemy import func, select, update
 
 from services.runner import Runner
 from tests.checks import count
-from tests.factories import Account, image_bytes, make_app, make_user, person
+from tests.factories import image_bytes, make_app, person, with_device
 from tests.services.receipts_helpers import START, clocked_server, fast
 from tests.waiting import until_awaited
 
@@ -168,16 +167,6 @@ async def test_the_timer_survives_a_restart_of_its_process(
         assert await _used(second.rt) == 1
 
 
-async def _with_device(rt: Runtime) -> Account:
-    acc = await make_user(rt)
-    async with rt.sessions() as session, session.begin():
-        uid = await session.scalar(select(User.id).where(User.user_key == acc.user_key))
-        assert uid is not None
-        session.add(Device(public_id=device_id(), user_id=uid, name="phone", os="O",
-                           enabled=True, created_at=rt.clock.now()))
-    return acc
-
-
 async def test_two_replicas_never_send_one_twice(pg_url: str) -> None:
     """Timers on PostgreSQL shared by two replicas (FOR UPDATE SKIP LOCKED), ticking at once."""
     settings = Settings(database_url=pg_url, bus_url="memory://")
@@ -185,7 +174,7 @@ async def test_two_replicas_never_send_one_twice(pg_url: str) -> None:
     a, b = Runtime.build(settings, clock=clock), Runtime.build(settings, clock=clock)
     try:
         await migrate(a.engine)
-        ann = await _with_device(a)
+        ann = await with_device(a)
         token = await make_app(a, ann)
         for i in range(60):
             draft = parse_message({"token": token, "user": ann.user_key, "message": f"m{i}",
@@ -208,7 +197,7 @@ async def test_finished_messages_and_closed_dedup_keys_are_purged(settings: Sett
                        clock=FixedClock(START))
     try:
         await migrate(rt.engine)
-        ann = await _with_device(rt)
+        ann = await with_device(rt)
         token = await make_app(rt, ann)
         for i, extra in enumerate(({"send_at": str(unix(START) + 60)},
                                    {"send_at": str(unix(START) + 7200)},

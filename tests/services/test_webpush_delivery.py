@@ -21,10 +21,11 @@ from overpush import webpush
 from overpush.clock import FixedClock
 from overpush.models import Delivery, Device, OutboxEvent
 from overpush.settings import Settings
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.runner import Runner
 from testkit.servers import running
+from tests.checks import count
 from tests.factories import Person, image_bytes
 from tests.fakes.webpush import FakePushService, Received
 from tests.waiting import until
@@ -251,12 +252,7 @@ async def outbox_drained(server: Runner) -> None:
     the others' sweeps for 10 s (outbox.HANDOFF_GRACE); a jump past that while the row still
     waited for its delete let a sweep publish it again, a second push of the same message.
     A real clock does not jump 10 s in those milliseconds."""
-
-    async def rows() -> int | None:
-        async with server.rt.sessions() as session:
-            return await session.scalar(select(func.count()).select_from(OutboxEvent))
-
-    await eventually(rows, 0)
+    await eventually(lambda: count(server.rt, OutboxEvent), 0)
 
 
 async def eventually(get: Callable[[], Awaitable[object]], expected: object) -> None:
